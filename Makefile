@@ -1,0 +1,41 @@
+# SISTRA — two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+# Django 6 needs Python >= 3.12: take the first interpreter that is new enough.
+PYTHON ?= $(shell for p in python3.13 python3.12 $$(ls -d /root/.pyenv/versions/3.1[3-9]*/bin/python3 /root/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: demo test install lint messages clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Se necesita Python 3.12 o superior"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt package.json | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; else echo "npm no está instalado: htmx no estará disponible"; fi
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/sistra demo --port $(PORT)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/sistra makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: install
+	cd sistra && ../$(BIN)/sistra makemessages -l en --ignore '*/tests/*'
+	$(BIN)/sistra compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var node_modules

@@ -1,0 +1,63 @@
+"""Named capabilities granted to roles, checked in one place (`has_capability`)."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("Administrador del sistema")
+    AGENCY_ADMIN = "agency_admin", _("Administrador de la institución")
+    PROSECUTOR = "prosecutor", _("Fiscal")
+    POLICE = "police", _("Investigador policial")
+    HOTLINE_OPERATOR = "hotline_operator", _("Operador de línea")
+    HEALTH_WORKER = "health_worker", _("Personal de salud")
+    CASEWORKER = "caseworker", _("Gestor de casos")
+    PREVENTION_OFFICER = "prevention_officer", _("Responsable de prevención")
+    ANALYST = "analyst", _("Analista")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Capability(StrEnum):
+    CASE_VIEW = "case_view"
+    CASE_CREATE = "case_create"
+    CASE_EDIT = "case_edit"
+    CASE_SHARE = "case_share"
+    CASE_VIEW_IDENTITY = "case_view_identity"
+    PERSON_VIEW = "person_view"
+    PERSON_CREATE = "person_create"
+    PERSON_EDIT = "person_edit"
+    PERSON_VIEW_IDENTITY = "person_view_identity"
+    HISTORY_VIEW = "history_view"
+    DATA_IMPORT = "data_import"
+    DATA_EXPORT = "data_export"
+    USER_MANAGE = "user_manage"
+    STATS_VIEW = "stats_view"
+    AUDIT_VIEW = "audit_view"
+
+
+C = Capability
+_CASE_WORK = {
+    C.CASE_VIEW, C.CASE_CREATE, C.CASE_EDIT, C.CASE_SHARE, C.CASE_VIEW_IDENTITY,
+    C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY, C.HISTORY_VIEW,
+}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.SYSTEM_ADMIN: frozenset({C.USER_MANAGE}),
+    Role.AGENCY_ADMIN: frozenset({C.USER_MANAGE}),
+    Role.PROSECUTOR: frozenset(_CASE_WORK | {C.DATA_IMPORT, C.DATA_EXPORT}),
+    Role.POLICE: frozenset(_CASE_WORK - {C.CASE_SHARE}),
+    Role.HOTLINE_OPERATOR: frozenset({C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY}),
+    Role.HEALTH_WORKER: frozenset({C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY}),
+    Role.CASEWORKER: frozenset({C.CASE_VIEW, C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY}),
+    Role.PREVENTION_OFFICER: frozenset(),
+    Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW}),
+    Role.AUDITOR: frozenset({C.AUDIT_VIEW, C.HISTORY_VIEW}),
+}
+
+
+def has_capability(user, capability: Capability) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return capability in ROLE_CAPABILITIES.get(user.role, frozenset())

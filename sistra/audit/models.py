@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChangeEvent(models.Model):
+    """One create, update or delete of a protected record: who, when, before and after. Written by the
+    service that makes the change, in the same transaction (sistra.audit.services.record_change)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("creación")
+        UPDATE = "update", _("modificación")
+        DELETE = "delete", _("eliminación")
+
+    at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("usuario"),
+    )
+    actor_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("institución"),
+    )
+    action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
+    model = models.CharField(_("tipo de registro"), max_length=60)
+    object_uuid = models.UUIDField(_("registro"), null=True, blank=True)
+    # the top-level record this change belongs to (a case for a charge), so a case's history is one query
+    root_model = models.CharField(max_length=60, db_index=True)
+    root_uuid = models.UUIDField(db_index=True)
+    summary = models.CharField(_("resumen"), max_length=200, blank=True)
+    before = models.JSONField(_("antes"), null=True, blank=True)
+    after = models.JSONField(_("después"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("cambio")
+        verbose_name_plural = _("historial de cambios")
+        indexes = [models.Index(fields=["root_model", "root_uuid", "-at"], name="audit_root_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.model}"
+
+    @property
+    def changed_fields(self) -> list[str]:
+        before, after = self.before or {}, self.after or {}
+        return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))

@@ -1,0 +1,54 @@
+"""The one place that writes change history. Services call it inside their own transaction."""
+
+import datetime
+import decimal
+import uuid
+
+from django.db import models
+
+from .models import ChangeEvent
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
+    """The concrete field values of a row (foreign keys as their raw key), JSON-ready."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in {"id", "created_at", "updated_at", *exclude}:
+            continue
+        data[field.attname] = _jsonable(getattr(instance, field.attname))
+    return data
+
+
+def record_change(
+    *,
+    actor,
+    action: str,
+    instance: models.Model,
+    root: models.Model | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    summary: str = "",
+) -> ChangeEvent:
+    root = root or instance
+    return ChangeEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_agency_id=getattr(actor, "agency_id", None),
+        action=action,
+        model=instance._meta.label_lower,
+        object_uuid=getattr(instance, "uuid", None),
+        root_model=root._meta.label_lower,
+        root_uuid=root.uuid,
+        summary=summary[:200],
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sistra.core.models import PublicModel
+from sistra.core.text import normalize, random_code
+
+
+def new_person_code() -> str:
+    return random_code("P")
+
+
+class Person(PublicModel):
+    """One human being across every source: victim, suspect, witness, caller, patient or relative."""
+
+    class Sex(models.TextChoices):
+        # HTCDS v2 prs_Gender values
+        FEMALE = "female", _("Mujer")
+        MALE = "male", _("Hombre")
+        TRANSGENDER = "transgender", _("Transgénero")
+        OTHER = "other", _("Otro")
+        UNKNOWN = "unknown", _("Desconocido")
+
+    code = models.CharField(_("código"), max_length=12, unique=True, default=new_person_code, editable=False)
+    owner_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="persons", verbose_name=_("institución propietaria")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_names = models.CharField(_("nombres"), max_length=120)
+    last_name_paternal = models.CharField(_("apellido paterno"), max_length=80, blank=True)
+    last_name_maternal = models.CharField(_("apellido materno"), max_length=80, blank=True)
+    sex = models.CharField(_("sexo / género"), max_length=12, choices=Sex.choices, default=Sex.UNKNOWN)
+    date_of_birth = models.DateField(_("fecha de nacimiento"), null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(_("edad estimada"), null=True, blank=True)
+    age_estimated_on = models.DateField(_("fecha de la estimación de edad"), null=True, blank=True)
+    nationality = models.ForeignKey(
+        "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("nacionalidad")
+    )
+    languages = models.ManyToManyField(
+        "core.Term", blank=True, related_name="+", limit_choices_to={"vocabulary": "language"},
+        verbose_name=_("idiomas"),
+    )
+    ubigeo_origin = models.ForeignKey(
+        "core.Ubigeo", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("ubigeo de origen"),
+    )
+    country_origin = models.ForeignKey(
+        "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("país de origen"),
+    )
+    ubigeo_residence = models.ForeignKey(
+        "core.Ubigeo", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("ubigeo de residencia"),
+    )
+    notes = models.TextField(_("observaciones"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # Derived keys for matching and search (accent-, case- and surname-order-insensitive).
+    first_names_key = models.CharField(max_length=120, editable=False, db_index=True)
+    surnames_key = models.CharField(max_length=170, editable=False, db_index=True)
+    search_key = models.CharField(max_length=300, editable=False)
+
+    class Meta:
+        ordering = ["last_name_paternal", "last_name_maternal", "first_names"]
+        verbose_name = _("persona")
+        verbose_name_plural = _("personas")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(estimated_age__isnull=True) | models.Q(estimated_age__lte=120),
+                name="person_age_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_names, self.last_name_paternal, self.last_name_maternal) if p)
+
+    def refresh_keys(self) -> None:
+        self.first_names_key = normalize(self.first_names)
+        surnames = sorted(k for k in (normalize(self.last_name_paternal), normalize(self.last_name_maternal)) if k)
+        self.surnames_key = " ".join(surnames)
+        self.search_key = " ".join(p for p in (self.first_names_key, normalize(self.last_name_paternal),
+                                               normalize(self.last_name_maternal)) if p)
+
+    def save(self, *args, **kwargs):
+        self.refresh_keys()
+        super().save(*args, **kwargs)
+
+    def age_on(self, day):
+        if self.date_of_birth:
+            years = day.year - self.date_of_birth.year
+            if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
+                years -= 1
+            return years
+        if self.estimated_age is not None and self.age_estimated_on:
+            return self.estimated_age + (day - self.age_estimated_on).days // 365
+        return self.estimated_age
+
+
+class PersonAlias(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(_("alias"), max_length=120)
+    alias_key = models.CharField(max_length=120, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("alias")
+        verbose_name_plural = _("alias")
+
+    def save(self, *args, **kwargs):
+        self.alias_key = normalize(self.alias)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class IdentityDocument(models.Model):
+    class Kind(models.TextChoices):
+        DNI = "dni", _("DNI")
+        CE = "ce", _("Carné de extranjería")
+        PASSPORT = "passport", _("Pasaporte")
+        PTP = "ptp", _("Permiso temporal de permanencia")
+        OTHER = "other", _("Otro")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("tipo de documento"), max_length=10, choices=Kind.choices)
+    number = models.CharField(_("número"), max_length=30)
+    country = models.ForeignKey(
+        "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("país emisor"),
+    )
+
+    class Meta:
+        verbose_name = _("documento de identidad")
+        verbose_name_plural = _("documentos de identidad")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number", "country"], name="document_unique_number"),
+            models.UniqueConstraint(
+                fields=["kind", "number"], condition=models.Q(kind="dni"), name="document_unique_dni"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
