@@ -6,3 +6,10 @@ class CasesConfig(AppConfig):
     name = "sistra.cases"
     label = "cases"
     verbose_name = _("Casos penales")
+
+    def ready(self) -> None:
+        from sistra.people.access import register_person_visibility
+
+        from .access import persons_in_visible_cases
+
+        register_person_visibility(persons_in_visible_cases)

@@ -97,6 +97,15 @@ class CaseShare(models.Model):
         verbose_name_plural = _("casos compartidos")
         indexes = [models.Index(fields=["agency", "case"], name="caseshare_agency_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.case} → {self.agency}"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
 
 class Charge(PublicModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="charges")

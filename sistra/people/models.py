@@ -111,12 +111,12 @@ class PersonAlias(models.Model):
         verbose_name = _("alias")
         verbose_name_plural = _("alias")
 
+    def __str__(self) -> str:
+        return self.alias
+
     def save(self, *args, **kwargs):
         self.alias_key = normalize(self.alias)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.alias
 
 
 class IdentityDocument(models.Model):

@@ -1,0 +1,81 @@
+"""The only way to fetch a criminal case for a user: scoped to the user's agency and the cases shared with
+it. A case the user may not see is a 404, so its existence is not revealed."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from sistra.accounts.capabilities import Capability, Role, has_capability
+
+from .models import Case, CaseShare
+
+NATIONAL_READ_ROLES = {Role.ANALYST}
+
+
+def active_shares(agency_id, *, write: bool = False) -> QuerySet[CaseShare]:
+    now = timezone.now()
+    qs = CaseShare.objects.filter(agency_id=agency_id, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+    if write:
+        qs = qs.filter(level=CaseShare.Level.WRITE)
+    return qs
+
+
+def _agency_condition(agency_id, *, write: bool = False) -> Q:
+    shared = Exists(active_shares(agency_id, write=write).filter(case=OuterRef("pk")))
+    return Q(owner_agency_id=agency_id) | Q(fiscalia_id=agency_id) | Q(shared)
+
+
+def visible_cases(actor) -> QuerySet[Case]:
+    if not has_capability(actor, Capability.CASE_VIEW):
+        return Case.objects.none()
+    if actor.role in NATIONAL_READ_ROLES:
+        # analysts read every case, but only through pseudonyms (can_see_case_identity is False for them)
+        return Case.objects.all()
+    if not actor.agency_id:
+        return Case.objects.none()
+    return Case.objects.filter(_agency_condition(actor.agency_id))
+
+
+def writable_cases(actor) -> QuerySet[Case]:
+    if not has_capability(actor, Capability.CASE_EDIT) or not actor.agency_id:
+        return Case.objects.none()
+    return Case.objects.filter(_agency_condition(actor.agency_id, write=True))
+
+
+def access_case(actor, case_uuid, *, write: bool = False) -> Case:
+    qs = writable_cases(actor) if write else visible_cases(actor)
+    try:
+        return qs.select_related("fiscalia", "distrito_fiscal", "current_stage", "owner_agency").get(uuid=case_uuid)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_see_case_identity(actor, case: Case) -> bool:
+    """Identity of the parties only for roles that need it and only inside the agency's own or shared cases."""
+    if not has_capability(actor, Capability.CASE_VIEW_IDENTITY) or not actor.agency_id:
+        return False
+    return (
+        case.owner_agency_id == actor.agency_id
+        or case.fiscalia_id == actor.agency_id
+        or active_shares(actor.agency_id).filter(case=case).exists()
+    )
+
+
+def can_share_case(actor, case: Case) -> bool:
+    return has_capability(actor, Capability.CASE_SHARE) and case.owner_agency_id == actor.agency_id
+
+
+def persons_in_visible_cases(actor) -> Q:
+    """Provider for sistra.people.access: parties of the cases shared with (or owned by) the agency."""
+    if not has_capability(actor, Capability.CASE_VIEW) or not actor.agency_id:
+        return Q(pk__in=[])
+    from .models import CaseDefendant, CaseParty, CaseVictim
+
+    cases = Case.objects.filter(_agency_condition(actor.agency_id)).values("pk")
+    return (
+        Q(Exists(CaseVictim.objects.filter(person=OuterRef("pk"), case__in=cases)))
+        | Q(Exists(CaseDefendant.objects.filter(person=OuterRef("pk"), case__in=cases)))
+        | Q(Exists(CaseParty.objects.filter(person=OuterRef("pk"), case__in=cases)))
+    )

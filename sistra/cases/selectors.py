@@ -1,0 +1,134 @@
+"""Reads of criminal cases that matter: the filtered list, the detail with its parts, the timeline, the
+history, the deadline of the current stage and every role a person holds."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from sistra.audit.models import ChangeEvent
+from sistra.core.text import normalize
+
+from .access import visible_cases
+from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseVictim, Charge
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    year: int | None = None
+    distrito_fiscal: str | None = None
+    region: str | None = None  # departamento code of a place of exploitation
+    stage: str | None = None
+    status: str | None = None
+    exploitation: str | None = None  # Term code
+    minor_victim: bool | None = None
+    q: str = ""
+
+
+def case_list(actor, filters: CaseFilters, *, search_names: bool = True) -> QuerySet[Case]:
+    qs = visible_cases(actor).select_related("fiscalia", "distrito_fiscal", "current_stage")
+    if filters.year:
+        qs = qs.filter(complaint_date__year=filters.year)
+    if filters.distrito_fiscal:
+        qs = qs.filter(distrito_fiscal_id=filters.distrito_fiscal)
+    if filters.region:
+        qs = qs.filter(Exists(CasePlace.objects.filter(
+            case=OuterRef("pk"), kind=CasePlace.Kind.EXPLOITATION, departamento_code=filters.region)))
+    if filters.stage:
+        qs = qs.filter(current_stage_id=filters.stage)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.exploitation:
+        qs = qs.filter(Exists(CaseVictim.objects.filter(
+            case=OuterRef("pk")).filter(
+            Q(exploitation_forms__code=filters.exploitation)
+            | Q(exploitation_forms__parent__code=filters.exploitation))))
+    if filters.minor_victim is not None:
+        qs = qs.filter(has_minor_victim=filters.minor_victim)
+    text = (filters.q or "").strip()
+    if text:
+        condition = Q(number__icontains=text)
+        key = normalize(text)
+        if search_names and key:
+            from sistra.people.models import Person
+
+            name_match = Person.objects.all()
+            for token in key.split():
+                name_match = name_match.filter(search_key__contains=token)
+            people = name_match.values("pk")
+            condition |= Q(Exists(CaseVictim.objects.filter(case=OuterRef("pk"), person__in=people)))
+            condition |= Q(Exists(CaseDefendant.objects.filter(case=OuterRef("pk"), person__in=people)))
+        qs = qs.filter(condition)
+    return qs.order_by("-complaint_date", "-id")
+
+
+def case_detail(case: Case) -> Case:
+    """The case with everything its detail page shows, in a fixed number of queries."""
+    return (
+        Case.objects.select_related("fiscalia", "distrito_fiscal", "current_stage", "owner_agency")
+        .prefetch_related(
+            Prefetch("charges", queryset=Charge.objects.select_related("article", "defendant__person")),
+            Prefetch("victims", queryset=CaseVictim.objects.select_related(
+                "person", "nationality", "recruitment_method").prefetch_related(
+                "exploitation_forms", "control_methods")),
+            Prefetch("defendants", queryset=CaseDefendant.objects.select_related("person", "role")),
+            Prefetch("other_parties", queryset=CaseParty.objects.select_related("person")),
+            Prefetch("places", queryset=CasePlace.objects.select_related(
+                "ubigeo__parent__parent", "country")),
+            Prefetch("events", queryset=CaseEvent.objects.select_related(
+                "stage_from", "stage_to", "created_by").order_by("-date", "-id")),
+            "shares__agency",
+            "related_cases",
+        )
+        .get(pk=case.pk)
+    )
+
+
+def case_history(case: Case) -> QuerySet[ChangeEvent]:
+    return ChangeEvent.objects.filter(root_model="cases.case", root_uuid=case.uuid).select_related(
+        "actor", "actor_agency")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    stage_name: str
+    due: datetime.date
+    days_left: int
+    legal_basis: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def current_deadline(case: Case, *, today: datetime.date | None = None) -> Deadline | None:
+    stage = case.current_stage
+    days = stage.deadline_days_complex if case.is_complex and stage.deadline_days_complex else stage.deadline_days
+    if not days:
+        return None
+    due = case.stage_started_on + datetime.timedelta(days=days)
+    today = today or timezone.localdate()
+    return Deadline(stage_name=str(stage), due=due, days_left=(due - today).days, legal_basis=stage.deadline_basis)
+
+
+@dataclass(frozen=True)
+class PersonRole:
+    role: str
+    case: Case
+    detail: str
+
+
+def person_case_roles(actor, person) -> list[PersonRole]:
+    """Every role the person holds in the cases the user may see."""
+    from django.utils.translation import gettext as _
+
+    cases = visible_cases(actor)
+    roles: list[PersonRole] = []
+    for v in CaseVictim.objects.filter(person=person, case__in=cases).select_related("case"):
+        roles.append(PersonRole(_("Víctima"), v.case, _("menor de edad") if v.is_minor else ""))
+    for d in CaseDefendant.objects.filter(person=person, case__in=cases).select_related("case"):
+        roles.append(PersonRole(_("Imputado"), d.case, d.get_outcome_display()))
+    for p in CaseParty.objects.filter(person=person, case__in=cases).select_related("case"):
+        roles.append(PersonRole(p.get_role_display(), p.case, ""))
+    return roles

@@ -1,0 +1,411 @@
+"""Every write to a criminal case. Each validates across objects, saves, and records its change history in
+the same transaction; on a refusal nothing is saved and the message says why, in Spanish."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sistra.audit.services import record_change, snapshot
+from sistra.core.models import Country, PenalArticle, ProceduralStage
+from sistra.core.validation import ConflictError, check_not_future, check_order, fmt, raise_if
+
+from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
+
+INITIAL_STAGE = "denuncia"
+ARCHIVE_STAGE = "archivo"
+CLOSING_STAGES = {"ejecucion"}
+
+CASE_FIELDS = (
+    "title", "facts_date_from", "facts_date_to", "complaint_date", "opened_date", "source", "is_complex",
+    "summary", "distrito_fiscal",
+)
+
+
+def _check_case_dates(fields: dict) -> None:
+    errors: dict = {}
+    check_not_future(errors, "facts_date_from", fields.get("facts_date_from"), _("La fecha de inicio de los hechos"))
+    check_not_future(errors, "facts_date_to", fields.get("facts_date_to"), _("La fecha de fin de los hechos"))
+    check_not_future(errors, "complaint_date", fields.get("complaint_date"), _("La fecha de la denuncia"))
+    check_not_future(errors, "opened_date", fields.get("opened_date"), _("La fecha de apertura"))
+    check_order(errors, "facts_date_to", fields.get("facts_date_from"), fields.get("facts_date_to"),
+                _("el inicio de los hechos"), _("El fin de los hechos"))
+    check_order(errors, "complaint_date", fields.get("facts_date_from"), fields.get("complaint_date"),
+                _("el inicio de los hechos"), _("La fecha de la denuncia"))
+    check_order(errors, "opened_date", fields.get("complaint_date"), fields.get("opened_date"),
+                _("la denuncia"), _("La fecha de apertura"))
+    raise_if(errors)
+
+
+def _touch(case: Case) -> None:
+    """Any change to a part of the case bumps its version, so a concurrent edit of the case is detected."""
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    case.refresh_from_db(fields=["version", "updated_at"])
+
+
+def _refresh_minor_flag(case: Case) -> None:
+    has_minor = case.victims.filter(is_minor=True).exists()
+    if has_minor != case.has_minor_victim:
+        Case.objects.filter(pk=case.pk).update(has_minor_victim=has_minor)
+        case.has_minor_victim = has_minor
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor,
+    number: str,
+    fiscalia,
+    distrito_fiscal,
+    complaint_date: datetime.date,
+    source: str,
+    title: str = "",
+    facts_date_from: datetime.date | None = None,
+    facts_date_to: datetime.date | None = None,
+    opened_date: datetime.date | None = None,
+    is_complex: bool = False,
+    summary: str = "",
+) -> Case:
+    number = (number or "").strip()
+    fields = {"facts_date_from": facts_date_from, "facts_date_to": facts_date_to, "complaint_date": complaint_date,
+              "opened_date": opened_date}
+    _check_case_dates(fields)
+    errors: dict = {}
+    if not number:
+        errors["number"] = [_("Indique el número de carpeta fiscal.")]
+    elif Case.objects.filter(fiscalia=fiscalia, number=number).exists():
+        errors["number"] = [_("Ya existe un caso con el número %(number)s en %(fiscalia)s.")
+                            % {"number": number, "fiscalia": fiscalia}]
+    if source not in Case.Source.values:
+        errors["source"] = [_("Origen de la denuncia no válido.")]
+    raise_if(errors)
+    stage = ProceduralStage.objects.get(code=INITIAL_STAGE)
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                number=number, fiscalia=fiscalia, distrito_fiscal=distrito_fiscal,
+                owner_agency=actor.agency or fiscalia, created_by=actor, title=title, source=source,
+                is_complex=is_complex, summary=summary, current_stage=stage, stage_started_on=complaint_date,
+                **fields,
+            )
+    except IntegrityError:
+        raise ValidationError({"number": [_("Ya existe un caso con ese número en la fiscalía.")]}) from None
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.STAGE_CHANGE, date=complaint_date, title=_("Registro de la denuncia"),
+        stage_to=stage, created_by=actor,
+    )
+    record_change(actor=actor, action="create", instance=case, after=snapshot(case), summary=_("Registro del caso"))
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor, case: Case, expected_version: int, **fields) -> Case:
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown case fields: {sorted(unknown)}")
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if current.version != expected_version:
+        raise ConflictError()
+    before = snapshot(current)
+    merged = {name: getattr(current, name) for name in CASE_FIELDS}
+    merged.update(fields)
+    _check_case_dates(merged)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.save()
+    after = snapshot(current)
+    if after != before:
+        record_change(actor=actor, action="update", instance=current, before=before, after=after,
+                      summary=_("Modificación de datos del caso"))
+    return current
+
+
+@transaction.atomic
+def case_change_stage(
+    *, actor, case: Case, stage: ProceduralStage, date: datetime.date, reason: str = "",
+    expected_version: int | None = None,
+) -> CaseEvent:
+    current = Case.objects.select_for_update().select_related("current_stage").get(pk=case.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError()
+    errors: dict = {}
+    reason = (reason or "").strip()
+    if stage.pk == current.current_stage_id:
+        errors["stage"] = [_("El caso ya se encuentra en la etapa %(stage)s.") % {"stage": stage}]
+    elif not current.current_stage.next_stages.filter(pk=stage.pk).exists() and not reason:
+        errors["reason"] = [
+            _("No se puede pasar de %(from)s a %(to)s sin registrar el motivo: esa etapa no sigue a la actual.")
+            % {"from": current.current_stage, "to": stage}
+        ]
+    check_not_future(errors, "date", date, _("La fecha del cambio de etapa"))
+    check_order(errors, "date", current.stage_started_on, date, _("el inicio de la etapa actual"),
+                _("La fecha del cambio de etapa"))
+    raise_if(errors)
+    before = snapshot(current)
+    previous = current.current_stage
+    current.current_stage = stage
+    current.stage_started_on = date
+    if stage.code == ARCHIVE_STAGE:
+        current.status = Case.Status.ARCHIVED
+    elif stage.code in CLOSING_STAGES:
+        current.status = Case.Status.CLOSED
+    else:
+        current.status = Case.Status.ACTIVE
+    current.version += 1
+    current.save()
+    event = CaseEvent.objects.create(
+        case=current, kind=CaseEvent.Kind.STAGE_CHANGE, date=date,
+        title=_("Cambio de etapa: %(from)s → %(to)s") % {"from": previous, "to": stage},
+        stage_from=previous, stage_to=stage, reason=reason, created_by=actor,
+    )
+    record_change(actor=actor, action="update", instance=current, before=before, after=snapshot(current),
+                  summary=event.title)
+    case.current_stage, case.stage_started_on, case.status, case.version = (
+        current.current_stage, current.stage_started_on, current.status, current.version)
+    return event
+
+
+@transaction.atomic
+def case_add_event(*, actor, case: Case, kind: str, date: datetime.date, title: str, description: str = "") -> CaseEvent:
+    errors: dict = {}
+    if kind == CaseEvent.Kind.STAGE_CHANGE or kind not in CaseEvent.Kind.values:
+        errors["kind"] = [_("Tipo de evento no válido; para cambiar de etapa use «Cambiar etapa».")]
+    if not (title or "").strip():
+        errors["title"] = [_("Indique un título para el evento.")]
+    check_not_future(errors, "date", date, _("La fecha del evento"))
+    check_order(errors, "date", case.complaint_date, date, _("la denuncia"), _("La fecha del evento"))
+    raise_if(errors)
+    event = CaseEvent.objects.create(case=case, kind=kind, date=date, title=title.strip(), description=description,
+                                     created_by=actor)
+    _touch(case)
+    record_change(actor=actor, action="create", instance=event, root=case, after=snapshot(event),
+                  summary=_("Evento: %(title)s") % {"title": event.title})
+    return event
+
+
+@transaction.atomic
+def charge_add(
+    *, actor, case: Case, article: PenalArticle, offence_date: datetime.date, defendant: CaseDefendant | None = None,
+    notes: str = "",
+) -> Charge:
+    errors: dict = {}
+    check_not_future(errors, "offence_date", offence_date, _("La fecha del delito"))
+    if offence_date and not article.in_force_on(offence_date):
+        if article.valid_to:
+            period = _("vigente del %(from)s al %(to)s") % {"from": fmt(article.valid_from), "to": fmt(article.valid_to)}
+        else:
+            period = _("vigente desde el %(from)s") % {"from": fmt(article.valid_from)}
+        errors["article"] = [
+            _("El artículo %(article)s (%(law)s) no estaba vigente el %(date)s, fecha del delito (%(period)s).")
+            % {"article": article.article, "law": article.law, "date": fmt(offence_date), "period": period}
+        ]
+    if defendant is not None and defendant.case_id != case.pk:
+        errors["defendant"] = [_("El imputado no pertenece a este caso.")]
+    raise_if(errors)
+    charge = Charge.objects.create(case=case, article=article, offence_date=offence_date, defendant=defendant,
+                                   notes=notes)
+    _touch(case)
+    record_change(actor=actor, action="create", instance=charge, root=case, after=snapshot(charge),
+                  summary=_("Imputación: art. %(article)s") % {"article": article.article})
+    return charge
+
+
+@transaction.atomic
+def charge_remove(*, actor, charge: Charge) -> None:
+    case = charge.case
+    before = snapshot(charge)
+    record_change(actor=actor, action="delete", instance=charge, root=case, before=before,
+                  summary=_("Imputación retirada: art. %(article)s") % {"article": charge.article.article})
+    charge.delete()
+    _touch(case)
+
+
+def _victim_is_minor(case: Case, person, age_at_exploitation: int | None) -> bool:
+    if age_at_exploitation is not None:
+        return age_at_exploitation < 18
+    day = case.facts_date_from or case.complaint_date
+    age = person.age_on(day)
+    return age is not None and age < 18
+
+
+@transaction.atomic
+def victim_add(
+    *, actor, case: Case, person, age_at_exploitation: int | None = None, nationality=None,
+    exploitation_forms=(), control_methods=(), recruitment_method=None,
+    relation_to_trafficker: str = CaseVictim.Relation.UNKNOWN,
+) -> CaseVictim:
+    errors: dict = {}
+    if age_at_exploitation is not None and not 0 <= age_at_exploitation <= 120:
+        errors["age_at_exploitation"] = [_("La edad durante la explotación debe estar entre 0 y 120 años.")]
+    if CaseVictim.objects.filter(case=case, person=person).exists():
+        errors["person"] = [_("Esta persona ya figura como víctima en el caso.")]
+    if CaseDefendant.objects.filter(case=case, person=person).exists():
+        errors["person"] = [_("Esta persona figura como imputada en el mismo caso.")]
+    raise_if(errors)
+    victim = CaseVictim.objects.create(
+        case=case, person=person, age_at_exploitation=age_at_exploitation,
+        is_minor=_victim_is_minor(case, person, age_at_exploitation),
+        nationality=nationality or person.nationality, recruitment_method=recruitment_method,
+        relation_to_trafficker=relation_to_trafficker,
+    )
+    victim.exploitation_forms.set(exploitation_forms)
+    victim.control_methods.set(control_methods)
+    _refresh_minor_flag(case)
+    _touch(case)
+    after = snapshot(victim)
+    after["exploitation_forms"] = sorted(t.code for t in exploitation_forms)
+    after["control_methods"] = sorted(t.code for t in control_methods)
+    record_change(actor=actor, action="create", instance=victim, root=case, after=after,
+                  summary=_("Víctima añadida: %(code)s") % {"code": person.code})
+    return victim
+
+
+@transaction.atomic
+def victim_remove(*, actor, victim: CaseVictim) -> None:
+    case = victim.case
+    record_change(actor=actor, action="delete", instance=victim, root=case, before=snapshot(victim),
+                  summary=_("Víctima retirada: %(code)s") % {"code": victim.person.code})
+    victim.delete()
+    _refresh_minor_flag(case)
+    _touch(case)
+
+
+@transaction.atomic
+def defendant_add(*, actor, case: Case, person, role=None, status: str = CaseDefendant.Status.INVESTIGATED) -> CaseDefendant:
+    errors: dict = {}
+    if CaseDefendant.objects.filter(case=case, person=person).exists():
+        errors["person"] = [_("Esta persona ya figura como imputada en el caso.")]
+    if CaseVictim.objects.filter(case=case, person=person).exists():
+        errors["person"] = [_("Esta persona figura como víctima en el mismo caso.")]
+    if status not in CaseDefendant.Status.values:
+        errors["status"] = [_("Situación procesal no válida.")]
+    raise_if(errors)
+    defendant = CaseDefendant.objects.create(case=case, person=person, role=role, status=status)
+    _touch(case)
+    record_change(actor=actor, action="create", instance=defendant, root=case, after=snapshot(defendant),
+                  summary=_("Imputado añadido: %(code)s") % {"code": person.code})
+    return defendant
+
+
+@transaction.atomic
+def defendant_update(
+    *, actor, defendant: CaseDefendant, status: str | None = None, role=None, outcome: str | None = None,
+    outcome_date: datetime.date | None = None, sentence_years: Decimal | None = None,
+    reparation_amount: Decimal | None = None,
+) -> CaseDefendant:
+    current = CaseDefendant.objects.select_for_update().select_related("case").get(pk=defendant.pk)
+    before = snapshot(current)
+    outcome = outcome or current.outcome
+    errors: dict = {}
+    if outcome not in CaseDefendant.Outcome.values:
+        errors["outcome"] = [_("Resultado no válido.")]
+    if outcome != CaseDefendant.Outcome.CONVICTED and (sentence_years is not None or reparation_amount is not None):
+        errors["sentence_years"] = [_("No se puede registrar una pena ni una reparación civil sin una condena.")]
+    if outcome == CaseDefendant.Outcome.CONVICTED and sentence_years is None:
+        errors["sentence_years"] = [_("Indique la pena impuesta (años) para la condena.")]
+    if sentence_years is not None and not Decimal(0) < sentence_years <= Decimal(99):
+        errors["sentence_years"] = [_("La pena debe ser mayor que cero y no mayor de 99 años.")]
+    if reparation_amount is not None and reparation_amount < 0:
+        errors["reparation_amount"] = [_("La reparación civil no puede ser negativa.")]
+    if outcome != CaseDefendant.Outcome.PENDING and not outcome_date:
+        errors["outcome_date"] = [_("Indique la fecha del resultado.")]
+    check_not_future(errors, "outcome_date", outcome_date, _("La fecha del resultado"))
+    check_order(errors, "outcome_date", current.case.complaint_date, outcome_date, _("la denuncia"),
+                _("La fecha del resultado"))
+    raise_if(errors)
+    if status:
+        current.status = status
+    if role is not None:
+        current.role = role
+    current.outcome = outcome
+    current.outcome_date = outcome_date if outcome != CaseDefendant.Outcome.PENDING else None
+    current.sentence_years = sentence_years
+    current.reparation_amount = reparation_amount
+    if outcome == CaseDefendant.Outcome.CONVICTED:
+        current.status = CaseDefendant.Status.SENTENCED
+    current.save()
+    _touch(current.case)
+    record_change(actor=actor, action="update", instance=current, root=current.case, before=before,
+                  after=snapshot(current), summary=_("Situación del imputado %(code)s: %(outcome)s")
+                  % {"code": current.person.code, "outcome": current.get_outcome_display()})
+    return current
+
+
+@transaction.atomic
+def party_add(*, actor, case: Case, person, role: str) -> CaseParty:
+    if role not in CaseParty.Role.values:
+        raise ValidationError({"role": [_("Rol no válido.")]})
+    if CaseParty.objects.filter(case=case, person=person, role=role).exists():
+        raise ValidationError({"person": [_("Esta persona ya figura en el caso con ese rol.")]})
+    party = CaseParty.objects.create(case=case, person=person, role=role)
+    _touch(case)
+    record_change(actor=actor, action="create", instance=party, root=case, after=snapshot(party),
+                  summary=_("Interviniente añadido: %(code)s") % {"code": person.code})
+    return party
+
+
+@transaction.atomic
+def place_add(*, actor, case: Case, kind: str, ubigeo=None, country: Country | None = None,
+              description: str = "") -> CasePlace:
+    errors: dict = {}
+    if kind not in CasePlace.Kind.values:
+        errors["kind"] = [_("Tipo de lugar no válido.")]
+    if (ubigeo is None) == (country is None):
+        errors["ubigeo"] = [_("Indique un ubigeo del Perú o un país extranjero, no ambos.")]
+    elif country is not None and country.code == "PE":
+        errors["country"] = [_("Para un lugar en el Perú indique su ubigeo.")]
+    raise_if(errors)
+    place = CasePlace.objects.create(
+        case=case, kind=kind, ubigeo=ubigeo, country=country, description=description,
+        departamento_code=ubigeo.departamento_code if ubigeo else "",
+    )
+    _touch(case)
+    record_change(actor=actor, action="create", instance=place, root=case, after=snapshot(place),
+                  summary=_("Lugar de %(kind)s añadido") % {"kind": place.get_kind_display().lower()})
+    return place
+
+
+@transaction.atomic
+def place_remove(*, actor, place: CasePlace) -> None:
+    case = place.case
+    record_change(actor=actor, action="delete", instance=place, root=case, before=snapshot(place),
+                  summary=_("Lugar retirado"))
+    place.delete()
+    _touch(case)
+
+
+@transaction.atomic
+def case_share(*, actor, case: Case, agency, level: str = CaseShare.Level.READ, reason: str,
+               expires_at: datetime.datetime | None = None) -> CaseShare:
+    errors: dict = {}
+    if agency.pk == case.owner_agency_id:
+        errors["agency"] = [_("La institución propietaria ya tiene acceso al caso.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Indique el motivo por el que comparte el caso.")]
+    if expires_at and expires_at <= timezone.now():
+        errors["expires_at"] = [_("La fecha de vencimiento debe ser futura.")]
+    raise_if(errors)
+    share = CaseShare.objects.create(case=case, agency=agency, level=level, reason=reason.strip(),
+                                     granted_by=actor, expires_at=expires_at)
+    record_change(actor=actor, action="create", instance=share, root=case,
+                  after={"agency": agency.code, "level": level, "reason": share.reason,
+                         "expires_at": expires_at.isoformat() if expires_at else None},
+                  summary=_("Caso compartido con %(agency)s") % {"agency": agency.name})
+    return share
+
+
+@transaction.atomic
+def case_share_revoke(*, actor, share: CaseShare) -> None:
+    if share.revoked_at:
+        return
+    share.revoked_at = timezone.now()
+    share.save(update_fields=["revoked_at"])
+    record_change(actor=actor, action="update", instance=share.case, root=share.case,
+                  before={"share": share.agency.code, "revoked_at": None},
+                  after={"share": share.agency.code, "revoked_at": share.revoked_at.isoformat()},
+                  summary=_("Acceso revocado a %(agency)s") % {"agency": share.agency.name})

@@ -1,0 +1,51 @@
+"""The only way to fetch a person for a user. Other parts of SISTRA (cases, hotline, assistance) make a
+person visible to an agency by registering a provider; the owning agency always sees its own."""
+
+from collections.abc import Callable
+
+from django.db.models import Exists, Q, QuerySet
+from django.http import Http404
+
+from sistra.accounts.capabilities import Capability, has_capability
+
+from .models import Person
+
+# Each provider takes the user and returns a Q over Person that is true for the persons that part of the
+# system lets the user's agency see (e.g. parties of cases shared with it).
+PERSON_VISIBILITY_PROVIDERS: list[Callable[[object], Q]] = []
+
+
+def register_person_visibility(provider: Callable[[object], Q]) -> None:
+    if provider not in PERSON_VISIBILITY_PROVIDERS:
+        PERSON_VISIBILITY_PROVIDERS.append(provider)
+
+
+def visible_persons(actor) -> QuerySet[Person]:
+    if not has_capability(actor, Capability.PERSON_VIEW) or not actor.agency_id:
+        return Person.objects.none()
+    condition = Q(owner_agency_id=actor.agency_id)
+    for provider in PERSON_VISIBILITY_PROVIDERS:
+        condition |= provider(actor)
+    return Person.objects.filter(condition)
+
+
+def can_see_identity(actor, person: Person | None = None) -> bool:
+    """Names and documents only for roles whose work needs them (analysts see pseudonyms)."""
+    return has_capability(actor, Capability.PERSON_VIEW_IDENTITY)
+
+
+def access_person(actor, person_uuid, *, write: bool = False) -> Person:
+    """A person the user may see (and, with write=True, edit), or 404 — never revealing that it exists."""
+    qs = visible_persons(actor)
+    if write:
+        if not has_capability(actor, Capability.PERSON_EDIT):
+            raise Http404
+        qs = qs.filter(owner_agency_id=actor.agency_id)
+    try:
+        return qs.get(uuid=person_uuid)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def exists_in(queryset) -> Exists:
+    return Exists(queryset)

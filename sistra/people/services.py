@@ -1,0 +1,173 @@
+"""Every write to the person registry. Each records its change history in the same transaction."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from sistra.audit.services import record_change, snapshot
+from sistra.core.validation import ConflictError, check_not_future, raise_if, today
+
+from .models import IdentityDocument, Person, PersonAlias
+from .validators import clean_dni
+
+PERSON_FIELDS = (
+    "first_names", "last_name_paternal", "last_name_maternal", "sex", "date_of_birth", "estimated_age",
+    "age_estimated_on", "nationality", "ubigeo_origin", "country_origin", "ubigeo_residence", "notes",
+)
+
+
+@dataclass(frozen=True)
+class DocumentInput:
+    kind: str
+    number: str
+    country: object = None  # core.Country or None
+
+
+def _clean_person_fields(fields: dict) -> None:
+    errors: dict = {}
+    if not (fields.get("first_names") or "").strip():
+        errors.setdefault("first_names", []).append(_("Indique los nombres de la persona."))
+    check_not_future(errors, "date_of_birth", fields.get("date_of_birth"), _("La fecha de nacimiento"))
+    check_not_future(errors, "age_estimated_on", fields.get("age_estimated_on"), _("La fecha de estimación de edad"))
+    age = fields.get("estimated_age")
+    if age is not None and not 0 <= age <= 120:
+        errors.setdefault("estimated_age", []).append(_("La edad estimada debe estar entre 0 y 120 años."))
+    dob = fields.get("date_of_birth")
+    if dob and dob < datetime.date(1900, 1, 1):
+        errors.setdefault("date_of_birth", []).append(_("La fecha de nacimiento es anterior a 1900."))
+    raise_if(errors)
+
+
+def _clean_documents(documents: list[DocumentInput], *, person: Person | None = None) -> list[DocumentInput]:
+    cleaned, errors = [], []
+    for doc in documents:
+        number = (doc.number or "").strip().upper()
+        if not number:
+            continue
+        if doc.kind == IdentityDocument.Kind.DNI:
+            try:
+                number = clean_dni(number)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+        existing = IdentityDocument.objects.filter(kind=doc.kind, number=number)
+        if doc.kind != IdentityDocument.Kind.DNI:
+            existing = existing.filter(country=doc.country)
+        if person is not None:
+            existing = existing.exclude(person=person)
+        if existing.exists():
+            errors.append(
+                _("Ya existe una persona registrada con el documento %(kind)s %(number)s.")
+                % {"kind": IdentityDocument.Kind(doc.kind).label, "number": number}
+            )
+            continue
+        cleaned.append(DocumentInput(kind=doc.kind, number=number, country=doc.country))
+    if errors:
+        raise ValidationError({"documents": errors})
+    return cleaned
+
+
+def _person_snapshot(person: Person) -> dict:
+    data = snapshot(person, exclude=("first_names_key", "surnames_key", "search_key"))
+    data["documents"] = sorted(f"{d.kind}:{d.number}" for d in person.documents.all())
+    data["aliases"] = sorted(a.alias for a in person.aliases.all())
+    data["languages"] = sorted(t.code for t in person.languages.all())
+    return data
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor,
+    first_names: str,
+    last_name_paternal: str = "",
+    last_name_maternal: str = "",
+    sex: str = Person.Sex.UNKNOWN,
+    date_of_birth: datetime.date | None = None,
+    estimated_age: int | None = None,
+    age_estimated_on: datetime.date | None = None,
+    nationality=None,
+    ubigeo_origin=None,
+    country_origin=None,
+    ubigeo_residence=None,
+    notes: str = "",
+    documents: list[DocumentInput] = (),
+    aliases: list[str] = (),
+    languages=(),
+    owner_agency=None,
+) -> Person:
+    fields = {
+        "first_names": first_names.strip(), "last_name_paternal": last_name_paternal.strip(),
+        "last_name_maternal": last_name_maternal.strip(), "sex": sex, "date_of_birth": date_of_birth,
+        "estimated_age": estimated_age,
+        "age_estimated_on": age_estimated_on or (today() if estimated_age is not None else None),
+        "nationality": nationality, "ubigeo_origin": ubigeo_origin, "country_origin": country_origin,
+        "ubigeo_residence": ubigeo_residence, "notes": notes,
+    }
+    _clean_person_fields(fields)
+    docs = _clean_documents(list(documents))
+    person = Person.objects.create(owner_agency=owner_agency or actor.agency, created_by=actor, **fields)
+    try:
+        with transaction.atomic():
+            IdentityDocument.objects.bulk_create(
+                [IdentityDocument(person=person, kind=d.kind, number=d.number, country=d.country) for d in docs]
+            )
+    except IntegrityError:
+        # a concurrent save took the same document between our check and our insert
+        raise ValidationError({"documents": [_("Ya existe una persona registrada con ese documento.")]}) from None
+    for alias in aliases:
+        if alias.strip():
+            PersonAlias.objects.create(person=person, alias=alias.strip())
+    if languages:
+        person.languages.set(languages)
+    record_change(actor=actor, action="create", instance=person, after=_person_snapshot(person),
+                  summary=_("Registro de persona"))
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *,
+    actor,
+    person: Person,
+    expected_version: int,
+    documents: list[DocumentInput] | None = None,
+    aliases: list[str] | None = None,
+    languages=None,
+    **fields,
+) -> Person:
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if current.version != expected_version:
+        raise ConflictError()
+    before = _person_snapshot(current)
+    merged = {name: getattr(current, name) for name in PERSON_FIELDS}
+    merged.update(fields)
+    _clean_person_fields(merged)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.save()
+    if documents is not None:
+        docs = _clean_documents(list(documents), person=current)
+        current.documents.all().delete()
+        IdentityDocument.objects.bulk_create(
+            [IdentityDocument(person=current, kind=d.kind, number=d.number, country=d.country) for d in docs]
+        )
+    if aliases is not None:
+        current.aliases.all().delete()
+        for alias in aliases:
+            if alias.strip():
+                PersonAlias.objects.create(person=current, alias=alias.strip())
+    if languages is not None:
+        current.languages.set(languages)
+    after = _person_snapshot(current)
+    if after != before:
+        record_change(actor=actor, action="update", instance=current, before=before, after=after,
+                      summary=_("Modificación de datos de la persona"))
+    return current
