@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "sistra.audit",
     "sistra.people",
     "sistra.cases",
+    "sistra.interop",
 ]
 
 MIDDLEWARE = [
