@@ -44,3 +44,41 @@ class ChangeEvent(models.Model):
     def changed_fields(self) -> list[str]:
         before, after = self.before or {}, self.after or {}
         return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+class AccessLog(models.Model):
+    """One read of a person's identity, or one export, written in the same transaction as the read."""
+
+    class Purpose(models.TextChoices):
+        CASE_WORK = "case_work", _("Trabajo en el caso")
+        ASSISTANCE = "assistance", _("Asistencia a la víctima")
+        HOTLINE = "hotline", _("Atención de la línea")
+        HEALTH = "health", _("Atención de salud")
+        EXPORT = "export", _("Exportación")
+        AUDIT = "audit", _("Auditoría")
+        API = "api", _("Consulta por API")
+
+    at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("usuario")
+    )
+    actor_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("institución"),
+    )
+    model = models.CharField(_("tipo de registro"), max_length=60)
+    object_uuid = models.UUIDField(_("registro"), db_index=True)
+    # the person whose identity was read (for "who has seen this victim"); empty for exports of many
+    person_uuid = models.UUIDField(_("persona"), null=True, blank=True, db_index=True)
+    fields = models.JSONField(_("campos"), default=list)
+    purpose = models.CharField(_("finalidad"), max_length=20, choices=Purpose.choices)
+    detail = models.CharField(_("detalle"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("acceso a datos de identidad")
+        verbose_name_plural = _("registro de accesos")
+        indexes = [models.Index(fields=["actor", "-at"], name="accesslog_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.model} {self.purpose}"

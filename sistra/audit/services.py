@@ -52,3 +52,40 @@ def record_change(
         before=before,
         after=after,
     )
+
+
+def log_access(
+    *, actor, instance: models.Model, fields: list[str], purpose: str, person=None, detail: str = ""
+):
+    """Record that `actor` read identity fields of `instance`. Call it inside the transaction of the read
+    (views wrap the read and this call in transaction.atomic), so a read that cannot be logged fails."""
+    from .models import AccessLog
+
+    person = person if person is not None else (instance if instance._meta.label_lower == "people.person" else None)
+    return AccessLog.objects.create(
+        actor=actor,
+        actor_agency_id=getattr(actor, "agency_id", None),
+        model=instance._meta.label_lower,
+        object_uuid=instance.uuid,
+        person_uuid=getattr(person, "uuid", None),
+        fields=sorted(fields),
+        purpose=purpose,
+        detail=detail[:300],
+    )
+
+
+def log_export(*, actor, model_label: str, count: int, purpose: str, detail: str = ""):
+    """One access-log row for an export of many records, with its stated purpose."""
+    import uuid as uuid_module
+
+    from .models import AccessLog
+
+    return AccessLog.objects.create(
+        actor=actor,
+        actor_agency_id=getattr(actor, "agency_id", None),
+        model=model_label,
+        object_uuid=uuid_module.uuid4(),
+        fields=["count"],
+        purpose=AccessLog.Purpose.EXPORT,
+        detail=f"{purpose} — {count} registros. {detail}"[:300],
+    )
