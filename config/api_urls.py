@@ -7,4 +7,7 @@ urlpatterns = [
     path("v1/", include("sistra.core.api_urls")),
     path("v1/", include("sistra.people.api_urls")),
     path("v1/", include("sistra.cases.api_urls")),
+    path("v1/", include("sistra.hotline.api_urls")),
+    path("v1/", include("sistra.assistance.api_urls")),
+    path("v1/", include("sistra.stats.api_urls")),
 ]

@@ -11,5 +11,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("casos/", include("sistra.cases.urls")),
     path("personas/", include("sistra.people.urls")),
+    path("linea/", include("sistra.hotline.urls")),
+    path("asistencia/", include("sistra.assistance.urls")),
+    path("estadisticas/", include("sistra.stats.urls")),
     path("api/", include("config.api_urls")),
 ]

@@ -30,12 +30,16 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
+    "django_tasks_db",
     "sistra.core",
     "sistra.accounts",
     "sistra.audit",
     "sistra.people",
     "sistra.cases",
     "sistra.interop",
+    "sistra.hotline",
+    "sistra.assistance",
+    "sistra.stats",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +166,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Background work: Django's tasks API. By default a database-backed queue whose worker `sistra demo` starts
+# itself (`sistra db_worker`); at national scale set TASKS_BACKEND to a broker-backed backend (docs/deployment.md).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "stats"],
+    }
 }
 
 LOGGING = {

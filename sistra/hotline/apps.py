@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HotlineConfig(AppConfig):
+    name = "sistra.hotline"
+    label = "hotline"
+    verbose_name = _("Línea de ayuda 0800-2-3232")
