@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     PROSECUTOR = "prosecutor", _("Fiscal")
     POLICE = "police", _("Investigador policial")
     HOTLINE_OPERATOR = "hotline_operator", _("Operador de línea")
+    HOTLINE_SUPERVISOR = "hotline_supervisor", _("Supervisor de línea")
     HEALTH_WORKER = "health_worker", _("Personal de salud")
     CASEWORKER = "caseworker", _("Gestor de casos")
     PREVENTION_OFFICER = "prevention_officer", _("Responsable de prevención")
@@ -35,6 +36,18 @@ class Capability(StrEnum):
     USER_MANAGE = "user_manage"
     STATS_VIEW = "stats_view"
     AUDIT_VIEW = "audit_view"
+    # hotline
+    CONTACT_CREATE = "contact_create"
+    CONTACT_VIEW = "contact_view"
+    HOTLINE_SUPERVISE = "hotline_supervise"
+    POLICE_REPORT_RECEIVE = "police_report_receive"
+    # identification, assistance and referrals
+    ASSISTANCE_VIEW = "assistance_view"
+    ASSISTANCE_EDIT = "assistance_edit"
+    REFERRAL_SEND = "referral_send"
+    REFERRAL_RECEIVE = "referral_receive"
+    # statistics and open data
+    OPEN_DATA_PUBLISH = "open_data_publish"
 
 
 C = Capability
@@ -43,16 +56,23 @@ _CASE_WORK = {
     C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY, C.HISTORY_VIEW,
 }
 
+_HOTLINE = {C.CONTACT_CREATE, C.CONTACT_VIEW, C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY}
+_ASSISTANCE = {C.ASSISTANCE_VIEW, C.ASSISTANCE_EDIT, C.REFERRAL_SEND, C.REFERRAL_RECEIVE}
+
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SYSTEM_ADMIN: frozenset({C.USER_MANAGE}),
     Role.AGENCY_ADMIN: frozenset({C.USER_MANAGE}),
-    Role.PROSECUTOR: frozenset(_CASE_WORK | {C.DATA_IMPORT, C.DATA_EXPORT}),
-    Role.POLICE: frozenset(_CASE_WORK - {C.CASE_SHARE}),
-    Role.HOTLINE_OPERATOR: frozenset({C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY}),
-    Role.HEALTH_WORKER: frozenset({C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY}),
-    Role.CASEWORKER: frozenset({C.CASE_VIEW, C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY}),
-    Role.PREVENTION_OFFICER: frozenset(),
-    Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW}),
+    Role.PROSECUTOR: frozenset(_CASE_WORK | {C.DATA_IMPORT, C.DATA_EXPORT, C.POLICE_REPORT_RECEIVE,
+                                            C.REFERRAL_SEND}),
+    Role.POLICE: frozenset((_CASE_WORK - {C.CASE_SHARE}) | {C.POLICE_REPORT_RECEIVE, C.REFERRAL_SEND}),
+    Role.HOTLINE_OPERATOR: frozenset(_HOTLINE | {C.REFERRAL_SEND}),
+    Role.HOTLINE_SUPERVISOR: frozenset(_HOTLINE | {C.HOTLINE_SUPERVISE, C.REFERRAL_SEND, C.STATS_VIEW}),
+    Role.HEALTH_WORKER: frozenset({C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY, C.ASSISTANCE_VIEW,
+                                   C.REFERRAL_SEND}),
+    Role.CASEWORKER: frozenset({C.CASE_VIEW, C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY}
+                               | _ASSISTANCE),
+    Role.PREVENTION_OFFICER: frozenset({C.STATS_VIEW}),
+    Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW, C.OPEN_DATA_PUBLISH}),
     Role.AUDITOR: frozenset({C.AUDIT_VIEW, C.HISTORY_VIEW}),
 }
 
