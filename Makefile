@@ -7,17 +7,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test install lint messages clean
+.PHONY: demo test install lint messages clean system-deps
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Se necesita Python 3.12 o superior"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml constraints.txt package.json | $(BIN)/python
+	@$(MAKE) --no-print-directory system-deps
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; else echo "npm no está instalado: htmx no estará disponible"; fi
 	@touch $@
+
+# WeasyPrint (PDFs) needs Debian's Pango; installed here when missing and we may (root), else explained.
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null) \
+			|| echo "No se pudo instalar Pango: los PDF no estarán disponibles"; \
+		else echo "Falta Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0): los PDF no estarán disponibles"; fi; \
+	fi
 
 install: $(VENV)/.installed
 
