@@ -15,7 +15,6 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml constraints.txt package.json | $(BIN)/python
 	@$(MAKE) --no-print-directory system-deps
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; else echo "npm no está instalado: htmx no estará disponible"; fi
 	@touch $@
