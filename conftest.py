@@ -48,3 +48,23 @@ def police_officer(police_unit):
 def analyst(db):
     agency = AgencyFactory(code="mininter-analisis", name="MININTER — Análisis", kind=Agency.Kind.MININTER)
     return UserFactory(username="analista", agency=agency, role=Role.ANALYST)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Transactional tests (browser tests, live server) end with a flush that empties every table, reference
+    data included; put it back for the next one. Ordinary tests roll back and keep the migrated data."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from sistra.core import reference
+    from sistra.core.models import ProceduralStage
+
+    if not ProceduralStage.objects.exists():
+        reference.load_all(apps)
