@@ -3,7 +3,8 @@ person visible to an agency by registering a provider; the owning agency always 
 
 from collections.abc import Callable
 
-from django.db.models import Exists, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
@@ -23,15 +24,34 @@ def register_person_visibility(provider: Callable[[object], Q]) -> None:
 def visible_persons(actor) -> QuerySet[Person]:
     if not has_capability(actor, Capability.PERSON_VIEW) or not actor.agency_id:
         return Person.objects.none()
-    condition = Q(owner_agency_id=actor.agency_id)
+    return Person.objects.filter(_identity_condition(actor) | _shared_condition(actor, identity=False))
+
+
+def _shared_condition(actor, *, identity: bool | None) -> Q:
+    from .sharing import active_person_shares
+
+    return Q(Exists(active_person_shares(actor.agency_id, identity=identity).filter(person=OuterRef("pk"))))
+
+
+def _identity_condition(actor) -> Q:
+    """Persons whose identity the agency may see: its own, those of its cases/contacts/assistance (the
+    registered providers) and those shared with identity."""
+    condition = Q(owner_agency_id=actor.agency_id) | _shared_condition(actor, identity=True)
     for provider in PERSON_VISIBILITY_PROVIDERS:
         condition |= provider(actor)
-    return Person.objects.filter(condition)
+    return condition
 
 
 def can_see_identity(actor, person: Person | None = None) -> bool:
-    """Names and documents only for roles whose work needs them (analysts see pseudonyms)."""
-    return has_capability(actor, Capability.PERSON_VIEW_IDENTITY)
+    """Names and documents only for roles whose work needs them (analysts see pseudonyms) and, for a given
+    person, only where the agency holds that person's identity (not through a pseudonymous share)."""
+    if not has_capability(actor, Capability.PERSON_VIEW_IDENTITY) or not actor.agency_id:
+        return False
+    if person is None:
+        return True
+    if person.owner_agency_id == actor.agency_id:
+        return True
+    return Person.objects.filter(pk=person.pk).filter(_identity_condition(actor)).exists()
 
 
 def access_person(actor, person_uuid, *, write: bool = False) -> Person:
@@ -41,9 +61,10 @@ def access_person(actor, person_uuid, *, write: bool = False) -> Person:
         if not has_capability(actor, Capability.PERSON_EDIT):
             raise Http404
         qs = qs.filter(owner_agency_id=actor.agency_id)
+    # a malformed identifier is a 404 too, not a server error
     try:
         return qs.get(uuid=person_uuid)
-    except (Person.DoesNotExist, ValueError, TypeError):
+    except (Person.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -147,3 +149,35 @@ class IdentityDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class PersonShare(models.Model):
+    """An agency shares a person's record with another agency on purpose (by hand, or through a referral of
+    the assistance part). A share without identity lets the receiver see only the pseudonym, age band, sex and
+    region — what a referral carries when the victim did not consent to share identity with that agency."""
+
+    class Level(models.TextChoices):
+        READ = "read", _("Lectura")
+        WRITE = "write", _("Lectura y escritura")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="shares")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="person_shares",
+                               verbose_name=_("institución"))
+    level = models.CharField(_("nivel"), max_length=5, choices=Level.choices, default=Level.READ)
+    include_identity = models.BooleanField(_("incluye datos de identidad"), default=False)
+    reason = models.CharField(_("motivo"), max_length=300)
+    # what granted it, so the grant ends with it (e.g. "assistance.referral:<uuid>")
+    source = models.CharField(_("origen"), max_length=80, blank=True, db_index=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("vence"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revocado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("persona compartida")
+        verbose_name_plural = _("personas compartidas")
+        indexes = [models.Index(fields=["agency", "person"], name="personshare_agency_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.agency}"
