@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "django_tasks_db",
     "sistra.core",
@@ -159,6 +160,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "sistra.core.api.exception_handler",
+    # JSON only: the browsable API needs inline scripts that the Content-Security-Policy forbids.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SISTRA API",
@@ -166,6 +169,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from the sidecar package (PyPI), not a CDN: the network is closed and CSP forbids it.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "sistra.accounts.models.Agency.Kind",
+        "DocumentKindEnum": "sistra.people.models.IdentityDocument.Kind",
+        "PlaceKindEnum": "sistra.cases.models.CasePlace.Kind",
+        "EventKindEnum": "sistra.cases.models.CaseEvent.Kind",
+        "CaseStatusEnum": "sistra.cases.models.Case.Status",
+        "DefendantStatusEnum": "sistra.cases.models.CaseDefendant.Status",
+        "UbigeoLevelEnum": "sistra.core.models.Ubigeo.Level",
+        "ShareLevelEnum": "sistra.cases.models.CaseShare.Level",
+        "CaseSourceEnum": "sistra.cases.models.Case.Source",
+    },
 }
 
 # Background work: Django's tasks API. By default a database-backed queue whose worker `sistra demo` starts

@@ -24,7 +24,7 @@ def register_person_visibility(provider: Callable[[object], Q]) -> None:
 def visible_persons(actor) -> QuerySet[Person]:
     if not has_capability(actor, Capability.PERSON_VIEW) or not actor.agency_id:
         return Person.objects.none()
-    return Person.objects.filter(_identity_condition(actor) | _shared_condition(actor, identity=False))
+    return Person.objects.filter(identity_condition(actor) | _shared_condition(actor, identity=False))
 
 
 def _shared_condition(actor, *, identity: bool | None) -> Q:
@@ -33,7 +33,7 @@ def _shared_condition(actor, *, identity: bool | None) -> Q:
     return Q(Exists(active_person_shares(actor.agency_id, identity=identity).filter(person=OuterRef("pk"))))
 
 
-def _identity_condition(actor) -> Q:
+def identity_condition(actor) -> Q:
     """Persons whose identity the agency may see: its own, those of its cases/contacts/assistance (the
     registered providers) and those shared with identity."""
     condition = Q(owner_agency_id=actor.agency_id) | _shared_condition(actor, identity=True)
@@ -51,7 +51,7 @@ def can_see_identity(actor, person: Person | None = None) -> bool:
         return True
     if person.owner_agency_id == actor.agency_id:
         return True
-    return Person.objects.filter(pk=person.pk).filter(_identity_condition(actor)).exists()
+    return Person.objects.filter(pk=person.pk).filter(identity_condition(actor)).exists()
 
 
 def access_person(actor, person_uuid, *, write: bool = False) -> Person:
