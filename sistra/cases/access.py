@@ -1,6 +1,7 @@
 """The only way to fetch a criminal case for a user: scoped to the user's agency and the cases shared with
 it. A case the user may not see is a 404, so its existence is not revealed."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -46,9 +47,10 @@ def writable_cases(actor) -> QuerySet[Case]:
 
 def access_case(actor, case_uuid, *, write: bool = False) -> Case:
     qs = writable_cases(actor) if write else visible_cases(actor)
+    # a malformed identifier is a 404 too, not a server error
     try:
         return qs.select_related("fiscalia", "distrito_fiscal", "current_stage", "owner_agency").get(uuid=case_uuid)
-    except (Case.DoesNotExist, ValueError, TypeError):
+    except (Case.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from sistra.accounts.capabilities import Capability, has_capability
 from sistra.audit.models import ChangeEvent
 from sistra.core.text import normalize
 
@@ -50,7 +51,8 @@ def case_list(actor, filters: CaseFilters, *, search_names: bool = True) -> Quer
     if text:
         condition = Q(number__icontains=text)
         key = normalize(text)
-        if search_names and key:
+        # a name search would tell a user who sees only pseudonyms (an analyst) which cases a named person is in
+        if search_names and key and has_capability(actor, Capability.CASE_VIEW_IDENTITY):
             from sistra.people.models import Person
 
             name_match = Person.objects.all()

@@ -14,6 +14,7 @@ from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Country, PenalArticle, ProceduralStage
 from sistra.core.validation import ConflictError, check_not_future, check_order, fmt, raise_if
 
+from .access import active_shares
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
 
 INITIAL_STAGE = "denuncia"
@@ -28,14 +29,19 @@ CASE_FIELDS = (
 
 def _check_case_dates(fields: dict) -> None:
     errors: dict = {}
+    # without these the insert would fail on the database with a message about something else
+    if not fields.get("complaint_date"):
+        errors["complaint_date"] = [_("Indique la fecha de la denuncia.")]
+    if "distrito_fiscal" in fields and not fields["distrito_fiscal"]:
+        errors["distrito_fiscal"] = [_("Indique el distrito fiscal.")]
     check_not_future(errors, "facts_date_from", fields.get("facts_date_from"), _("La fecha de inicio de los hechos"))
     check_not_future(errors, "facts_date_to", fields.get("facts_date_to"), _("La fecha de fin de los hechos"))
     check_not_future(errors, "complaint_date", fields.get("complaint_date"), _("La fecha de la denuncia"))
     check_not_future(errors, "opened_date", fields.get("opened_date"), _("La fecha de apertura"))
     check_order(errors, "facts_date_to", fields.get("facts_date_from"), fields.get("facts_date_to"),
-                _("el inicio de los hechos"), _("El fin de los hechos"))
+                _("la fecha de inicio de los hechos"), _("El fin de los hechos"))
     check_order(errors, "complaint_date", fields.get("facts_date_from"), fields.get("complaint_date"),
-                _("el inicio de los hechos"), _("La fecha de la denuncia"))
+                _("la fecha de inicio de los hechos"), _("La fecha de la denuncia"))
     check_order(errors, "opened_date", fields.get("complaint_date"), fields.get("opened_date"),
                 _("la denuncia"), _("La fecha de apertura"))
     raise_if(errors)
@@ -49,9 +55,9 @@ def _touch(case: Case) -> None:
 
 def _refresh_minor_flag(case: Case) -> None:
     has_minor = case.victims.filter(is_minor=True).exists()
-    if has_minor != case.has_minor_victim:
-        Case.objects.filter(pk=case.pk).update(has_minor_victim=has_minor)
-        case.has_minor_victim = has_minor
+    # compare with the row, not the caller's instance, which may be stale
+    Case.objects.filter(pk=case.pk).exclude(has_minor_victim=has_minor).update(has_minor_victim=has_minor)
+    case.has_minor_victim = has_minor
 
 
 @transaction.atomic
@@ -73,7 +79,7 @@ def case_create(
     number = (number or "").strip()
     fields = {"facts_date_from": facts_date_from, "facts_date_to": facts_date_to, "complaint_date": complaint_date,
               "opened_date": opened_date}
-    _check_case_dates(fields)
+    _check_case_dates({**fields, "distrito_fiscal": distrito_fiscal})
     errors: dict = {}
     if not number:
         errors["number"] = [_("Indique el número de carpeta fiscal.")]
@@ -143,7 +149,7 @@ def case_change_stage(
             % {"from": current.current_stage, "to": stage}
         ]
     check_not_future(errors, "date", date, _("La fecha del cambio de etapa"))
-    check_order(errors, "date", current.stage_started_on, date, _("el inicio de la etapa actual"),
+    check_order(errors, "date", current.stage_started_on, date, _("la fecha de inicio de la etapa actual"),
                 _("La fecha del cambio de etapa"))
     raise_if(errors)
     before = snapshot(current)
@@ -194,6 +200,8 @@ def charge_add(
     notes: str = "",
 ) -> Charge:
     errors: dict = {}
+    if not offence_date:
+        errors["offence_date"] = [_("Indique la fecha del delito.")]
     check_not_future(errors, "offence_date", offence_date, _("La fecha del delito"))
     if offence_date and not article.in_force_on(offence_date):
         if article.valid_to:
@@ -304,6 +312,8 @@ def defendant_update(
     errors: dict = {}
     if outcome not in CaseDefendant.Outcome.values:
         errors["outcome"] = [_("Resultado no válido.")]
+    if status and status not in CaseDefendant.Status.values:
+        errors["status"] = [_("Situación procesal no válida.")]
     if outcome != CaseDefendant.Outcome.CONVICTED and (sentence_years is not None or reparation_amount is not None):
         errors["sentence_years"] = [_("No se puede registrar una pena ni una reparación civil sin una condena.")]
     if outcome == CaseDefendant.Outcome.CONVICTED and sentence_years is None:
@@ -389,6 +399,12 @@ def case_share(*, actor, case: Case, agency, level: str = CaseShare.Level.READ, 
         errors["reason"] = [_("Indique el motivo por el que comparte el caso.")]
     if expires_at and expires_at <= timezone.now():
         errors["expires_at"] = [_("La fecha de vencimiento debe ser futura.")]
+    if level not in CaseShare.Level.values:
+        errors["level"] = [_("Nivel de acceso no válido.")]
+    elif active_shares(agency.pk).filter(case=case).exists():
+        # a second grant would survive the revocation of the first one
+        errors["agency"] = [_("El caso ya está compartido con %(agency)s; revoque ese acceso para cambiarlo.")
+                            % {"agency": agency.name}]
     raise_if(errors)
     share = CaseShare.objects.create(case=case, agency=agency, level=level, reason=reason.strip(),
                                      granted_by=actor, expires_at=expires_at)

@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "De Prueba"
     agency = factory.SubFactory(AgencyFactory)
     role = Role.PROSECUTOR
-    password = factory.PostGenerationMethodCall("set_password", "contraseña-de-prueba-segura")
+    password = factory.django.Password("contraseña-de-prueba-segura")
 
 
 def make_case(*, actor, number: str | None = None, complaint_date: datetime.date | None = None, **extra):

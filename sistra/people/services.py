@@ -8,11 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from sistra.audit.services import record_change, snapshot
-from sistra.core.validation import ConflictError, check_not_future, raise_if, today
+from sistra.core.validation import ConflictError, check_not_future, fmt, raise_if, today
 
 from .models import IdentityDocument, Person, PersonAlias
 from .validators import clean_dni
 
+MAX_AGE = 120
+NAME_FIELDS = ("first_names", "last_name_paternal", "last_name_maternal")
 PERSON_FIELDS = (
     "first_names", "last_name_paternal", "last_name_maternal", "sex", "date_of_birth", "estimated_age",
     "age_estimated_on", "nationality", "ubigeo_origin", "country_origin", "ubigeo_residence", "notes",
@@ -33,19 +35,28 @@ def _clean_person_fields(fields: dict) -> None:
     check_not_future(errors, "date_of_birth", fields.get("date_of_birth"), _("La fecha de nacimiento"))
     check_not_future(errors, "age_estimated_on", fields.get("age_estimated_on"), _("La fecha de estimación de edad"))
     age = fields.get("estimated_age")
-    if age is not None and not 0 <= age <= 120:
+    if age is not None and not 0 <= age <= MAX_AGE:
         errors.setdefault("estimated_age", []).append(_("La edad estimada debe estar entre 0 y 120 años."))
     dob = fields.get("date_of_birth")
-    if dob and dob < datetime.date(1900, 1, 1):
-        errors.setdefault("date_of_birth", []).append(_("La fecha de nacimiento es anterior a 1900."))
+    if dob and _years_between(dob, today()) > MAX_AGE:
+        errors.setdefault("date_of_birth", []).append(
+            _("La fecha de nacimiento (%(date)s) daría una edad mayor de 120 años.") % {"date": fmt(dob)}
+        )
     raise_if(errors)
 
 
+def _years_between(earlier: datetime.date, later: datetime.date) -> int:
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
 def _clean_documents(documents: list[DocumentInput], *, person: Person | None = None) -> list[DocumentInput]:
-    cleaned, errors = [], []
+    cleaned, errors, seen = [], [], set()
     for doc in documents:
         number = (doc.number or "").strip().upper()
         if not number:
+            continue
+        if doc.kind not in IdentityDocument.Kind.values:
+            errors.append(_("Tipo de documento no válido."))
             continue
         if doc.kind == IdentityDocument.Kind.DNI:
             try:
@@ -53,6 +64,13 @@ def _clean_documents(documents: list[DocumentInput], *, person: Person | None = 
             except ValidationError as exc:
                 errors.extend(exc.messages)
                 continue
+        # the same document twice in one form would otherwise fail later on the unique constraint
+        key = (doc.kind, number, None if doc.kind == IdentityDocument.Kind.DNI else getattr(doc.country, "pk", None))
+        if key in seen:
+            errors.append(_("El documento %(kind)s %(number)s está repetido.")
+                          % {"kind": IdentityDocument.Kind(doc.kind).label, "number": number})
+            continue
+        seen.add(key)
         existing = IdentityDocument.objects.filter(kind=doc.kind, number=number)
         if doc.kind != IdentityDocument.Kind.DNI:
             existing = existing.filter(country=doc.country)
@@ -68,6 +86,17 @@ def _clean_documents(documents: list[DocumentInput], *, person: Person | None = 
     if errors:
         raise ValidationError({"documents": errors})
     return cleaned
+
+
+def _save_documents(person: Person, docs: list[DocumentInput]) -> None:
+    try:
+        with transaction.atomic():
+            IdentityDocument.objects.bulk_create(
+                [IdentityDocument(person=person, kind=d.kind, number=d.number, country=d.country) for d in docs]
+            )
+    except IntegrityError:
+        # a concurrent save took the same document between our check and our insert
+        raise ValidationError({"documents": [_("Ya existe una persona registrada con ese documento.")]}) from None
 
 
 def _person_snapshot(person: Person) -> dict:
@@ -110,14 +139,7 @@ def person_create(
     _clean_person_fields(fields)
     docs = _clean_documents(list(documents))
     person = Person.objects.create(owner_agency=owner_agency or actor.agency, created_by=actor, **fields)
-    try:
-        with transaction.atomic():
-            IdentityDocument.objects.bulk_create(
-                [IdentityDocument(person=person, kind=d.kind, number=d.number, country=d.country) for d in docs]
-            )
-    except IntegrityError:
-        # a concurrent save took the same document between our check and our insert
-        raise ValidationError({"documents": [_("Ya existe una persona registrada con ese documento.")]}) from None
+    _save_documents(person, docs)
     for alias in aliases:
         if alias.strip():
             PersonAlias.objects.create(person=person, alias=alias.strip())
@@ -146,6 +168,13 @@ def person_update(
     if current.version != expected_version:
         raise ConflictError()
     before = _person_snapshot(current)
+    for name in NAME_FIELDS:
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+    if fields.get("estimated_age") is not None and "age_estimated_on" not in fields \
+            and fields["estimated_age"] != current.estimated_age:
+        # as in person_create: a new estimate is an estimate made today
+        fields["age_estimated_on"] = today()
     merged = {name: getattr(current, name) for name in PERSON_FIELDS}
     merged.update(fields)
     _clean_person_fields(merged)
@@ -156,9 +185,7 @@ def person_update(
     if documents is not None:
         docs = _clean_documents(list(documents), person=current)
         current.documents.all().delete()
-        IdentityDocument.objects.bulk_create(
-            [IdentityDocument(person=current, kind=d.kind, number=d.number, country=d.country) for d in docs]
-        )
+        _save_documents(current, docs)
     if aliases is not None:
         current.aliases.all().delete()
         for alias in aliases:
