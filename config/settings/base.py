@@ -78,7 +78,7 @@ TEMPLATES = [
     },
 ]
 
-(BASE_DIR / "var").mkdir(exist_ok=True)
+(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 
 # SQLite with zero set-up; PostgreSQL (or any database dj-database-url knows) when DATABASE_URL is set.
 DATABASES = {
