@@ -1,0 +1,300 @@
+"""Forms of the criminal-case pages. Shape only: every rule across records (stage transitions, the article in
+force on the date of the offence, a sentence only with a conviction…) is checked by sistra.cases.services and
+its message attached to the field it names (ServiceErrorsMixin)."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sistra.accounts.models import Agency
+from sistra.core.models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
+from sistra.core.validation import fmt
+from sistra.people.access import visible_persons
+from sistra.people.forms import DayField, PickerMixin, PlainLabelsMixin, ServiceErrorsMixin, search_text_field
+
+from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim
+from .selectors import CaseFilters
+
+FIRST_YEAR = 2000
+
+
+def _year_choices():
+    this_year = timezone.localdate().year
+    return [("", _("Todos"))] + [(str(y), str(y)) for y in range(this_year, FIRST_YEAR - 1, -1)]
+
+
+def _department_choices():
+    departments = Ubigeo.objects.filter(level=Ubigeo.Level.DEPARTAMENTO).order_by("name")
+    return [("", _("Todas"))] + [(u.departamento_code, u.name) for u in departments]
+
+
+def _terms(vocabulary):
+    return Term.objects.filter(vocabulary=vocabulary, is_active=True)
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return localized(obj)
+
+
+class TermMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return localized(obj)
+
+
+class CaseFilterForm(PlainLabelsMixin, forms.Form):
+    q = forms.CharField(label=_("Número de carpeta o nombre de una persona"), required=False, max_length=120,
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+    year = forms.TypedChoiceField(label=_("Año de la denuncia"), required=False, choices=_year_choices,
+                                  coerce=int, empty_value=None)
+    distrito_fiscal = forms.ModelChoiceField(label=_("Distrito fiscal"), required=False, to_field_name="code",
+                                             queryset=DistritoFiscal.objects.all(), empty_label=_("Todos"))
+    region = forms.ChoiceField(label=_("Región de explotación"), required=False, choices=_department_choices)
+    stage = forms.ModelChoiceField(label=_("Etapa procesal"), required=False, to_field_name="code",
+                                   queryset=ProceduralStage.objects.all(), empty_label=_("Todas"))
+    status = forms.ChoiceField(label=_("Estado"), required=False, choices=[("", _("Todos")), *Case.Status.choices])
+    exploitation = TermChoiceField(label=_("Forma de explotación"), required=False, to_field_name="code",
+                                   queryset=_terms(Term.Vocabulary.EXPLOITATION), empty_label=_("Todas"))
+    minor_victim = forms.ChoiceField(label=_("Víctima menor de edad"), required=False, choices=[
+        ("", _("Indistinto")), ("1", _("Con víctima menor de edad")), ("0", _("Sin víctima menor de edad"))])
+
+    FILTER_FIELDS = ("year", "distrito_fiscal", "region", "stage", "status", "exploitation", "minor_victim")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.FILTER_FIELDS:
+            # a change of any filter refreshes the results (htmx); the search text waits for "Buscar"/Enter
+            self.fields[name].widget.attrs["class"] = "auto-submit"
+
+    def filters(self) -> CaseFilters:
+        """The filters that are valid; an invalid value (a stale link) is ignored rather than failing the page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        minor = data.get("minor_victim")
+        return CaseFilters(
+            year=data.get("year"),
+            distrito_fiscal=data["distrito_fiscal"].code if data.get("distrito_fiscal") else None,
+            region=data.get("region") or None,
+            stage=data["stage"].code if data.get("stage") else None,
+            status=data.get("status") or None,
+            exploitation=data["exploitation"].code if data.get("exploitation") else None,
+            minor_victim={"1": True, "0": False}.get(minor),
+            q=(data.get("q") or "").strip(),
+        )
+
+    def filter_query(self) -> dict:
+        """The filters (never the search text, which may be a name) as query parameters."""
+        data = getattr(self, "cleaned_data", {})
+        result = {}
+        for name in self.FILTER_FIELDS:
+            value = data.get(name)
+            if value in (None, ""):
+                continue
+            result[name] = getattr(value, "code", value)
+        return result
+
+
+class CaseForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(label=_("Denominación"), required=False, max_length=200,
+                            help_text=_("Un nombre de referencia del caso, sin nombres de víctimas."))
+    distrito_fiscal = forms.ModelChoiceField(label=_("Distrito fiscal"), to_field_name="code",
+                                             queryset=DistritoFiscal.objects.all())
+    source = forms.ChoiceField(label=_("Origen de la denuncia"), choices=[("", "—"), *Case.Source.choices])
+    complaint_date = DayField(label=_("Fecha de la denuncia"))
+    opened_date = DayField(label=_("Fecha de apertura de la carpeta"), required=False)
+    facts_date_from = DayField(label=_("Fecha de los hechos (desde)"), required=False)
+    facts_date_to = DayField(label=_("Fecha de los hechos (hasta)"), required=False)
+    is_complex = forms.BooleanField(label=_("Declarado complejo"), required=False,
+                                    help_text=_("Los plazos de los casos complejos son más largos."))
+    summary = forms.CharField(label=_("Resumen de los hechos"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 5}))
+
+    EDIT_FIELDS = ("title", "distrito_fiscal", "source", "complaint_date", "opened_date", "facts_date_from",
+                   "facts_date_to", "is_complex", "summary")
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.EDIT_FIELDS}
+
+
+class CaseCreateForm(CaseForm):
+    number = forms.CharField(label=_("Número de carpeta fiscal"), max_length=40,
+                             help_text=_("Por ejemplo 2026-00123."))
+    fiscalia = forms.ModelChoiceField(label=_("Fiscalía"), to_field_name="code",
+                                      queryset=Agency.objects.filter(kind=Agency.Kind.FISCALIA, is_active=True))
+
+    field_order = ["number", "fiscalia", "distrito_fiscal", "source", "title"]
+    sections = [
+        (_("Identificación"), ["number", "fiscalia", "distrito_fiscal", "source", "title"]),
+        (_("Fechas"), ["complaint_date", "opened_date", "facts_date_from", "facts_date_to"]),
+        (_("Hechos"), ["is_complex", "summary"]),
+    ]
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs.update(number=self.cleaned_data["number"], fiscalia=self.cleaned_data["fiscalia"])
+        return kwargs
+
+
+class CaseEditForm(CaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    sections = [
+        (_("Identificación"), ["distrito_fiscal", "source", "title"]),
+        (_("Fechas"), ["complaint_date", "opened_date", "facts_date_from", "facts_date_to"]),
+        (_("Hechos"), ["is_complex", "summary"]),
+    ]
+
+
+class StageForm(ServiceErrorsMixin, forms.Form):
+    stage = forms.ModelChoiceField(label=_("Nueva etapa"), to_field_name="code",
+                                   queryset=ProceduralStage.objects.all())
+    date = DayField(label=_("Fecha del cambio"))
+    reason = forms.CharField(label=_("Motivo"), required=False, max_length=300,
+                             help_text=_("Obligatorio si la etapa elegida no sigue a la actual."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class EventForm(ServiceErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Tipo de evento"),
+                             choices=[c for c in CaseEvent.Kind.choices if c[0] != CaseEvent.Kind.STAGE_CHANGE])
+    date = DayField(label=_("Fecha"))
+    title = forms.CharField(label=_("Título"), max_length=200)
+    description = forms.CharField(label=_("Detalle"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ArticleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        if obj.valid_to:
+            period = _("vigente del %(from)s al %(to)s") % {"from": fmt(obj.valid_from), "to": fmt(obj.valid_to)}
+        else:
+            period = _("vigente desde el %(from)s") % {"from": fmt(obj.valid_from)}
+        return f"Art. {obj.article} ({obj.law}) — {localized(obj, 'title')} · {period}"
+
+
+class ChargeForm(ServiceErrorsMixin, forms.Form):
+    article = ArticleChoiceField(label=_("Artículo del Código Penal"), to_field_name="code",
+                                 queryset=PenalArticle.objects.order_by("-is_trafficking", "article", "valid_from"))
+    offence_date = DayField(label=_("Fecha del delito"))
+    defendant = forms.ModelChoiceField(label=_("Imputado"), required=False, to_field_name="uuid",
+                                       queryset=CaseDefendant.objects.none(), empty_label=_("— Sin asignar —"))
+    notes = forms.CharField(label=_("Observaciones"), required=False, max_length=300)
+
+    def __init__(self, *args, case=None, identity=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["defendant"].queryset = CaseDefendant.objects.filter(case=case).select_related("person")
+        self.fields["defendant"].label_from_instance = (
+            lambda d: d.person.full_name if identity else d.person.code)
+
+
+def person_field(label):
+    return forms.ModelChoiceField(
+        label=label, to_field_name="uuid", queryset=visible_persons(None), widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Elija una persona: búsquela por nombre o regístrela primero."),
+            "invalid_choice": _("La persona elegida no existe o no está a su alcance."),
+        },
+    )
+
+
+class PersonPickerForm(ServiceErrorsMixin, PickerMixin, forms.Form):
+    person_pickers = ("person",)
+
+    def __init__(self, *args, actor=None, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = visible_persons(actor)
+
+
+class VictimForm(PersonPickerForm):
+    person = person_field(_("Víctima"))
+    person_q = search_text_field(_("Buscar persona por nombre, alias o código"))
+    age_at_exploitation = forms.IntegerField(label=_("Edad durante la explotación"), required=False,
+                                             min_value=0, max_value=120)
+    nationality = forms.ModelChoiceField(label=_("Nacionalidad"), queryset=Country.objects.all(), required=False,
+                                         to_field_name="code", empty_label=_("— La registrada de la persona —"))
+    exploitation_forms = TermMultipleChoiceField(label=_("Formas de explotación"), required=False,
+                                                 to_field_name="code", widget=forms.CheckboxSelectMultiple,
+                                                 queryset=_terms(Term.Vocabulary.EXPLOITATION))
+    control_methods = TermMultipleChoiceField(label=_("Medios de control"), required=False, to_field_name="code",
+                                              widget=forms.CheckboxSelectMultiple,
+                                              queryset=_terms(Term.Vocabulary.CONTROL))
+    recruitment_method = TermChoiceField(label=_("Método de captación"), required=False, to_field_name="code",
+                                         queryset=_terms(Term.Vocabulary.RECRUITMENT),
+                                         empty_label=_("— Sin información —"))
+    relation_to_trafficker = forms.ChoiceField(label=_("Relación con el tratante"),
+                                               choices=CaseVictim.Relation.choices,
+                                               initial=CaseVictim.Relation.UNKNOWN)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "person": data["person"], "age_at_exploitation": data["age_at_exploitation"],
+            "nationality": data["nationality"], "exploitation_forms": list(data["exploitation_forms"]),
+            "control_methods": list(data["control_methods"]), "recruitment_method": data["recruitment_method"],
+            "relation_to_trafficker": data["relation_to_trafficker"],
+        }
+
+
+class DefendantForm(PersonPickerForm):
+    person = person_field(_("Imputado"))
+    person_q = search_text_field(_("Buscar persona por nombre, alias o código"))
+    role = TermChoiceField(label=_("Rol en la red"), required=False, to_field_name="code",
+                           queryset=_terms(Term.Vocabulary.PERPETRATOR_ROLE), empty_label=_("— Sin información —"))
+    status = forms.ChoiceField(label=_("Situación procesal"), choices=CaseDefendant.Status.choices,
+                               initial=CaseDefendant.Status.INVESTIGATED)
+
+
+class PartyForm(PersonPickerForm):
+    person = person_field(_("Persona"))
+    person_q = search_text_field(_("Buscar persona por nombre, alias o código"))
+    role = forms.ChoiceField(label=_("Rol en el caso"), choices=CaseParty.Role.choices)
+
+
+class OutcomeForm(ServiceErrorsMixin, forms.Form):
+    outcome = forms.ChoiceField(label=_("Resultado"), choices=CaseDefendant.Outcome.choices)
+    outcome_date = DayField(label=_("Fecha del resultado"), required=False)
+    sentence_years = forms.DecimalField(label=_("Pena (años)"), required=False, max_digits=5, decimal_places=2,
+                                        min_value=0)
+    reparation_amount = forms.DecimalField(label=_("Reparación civil (S/)"), required=False, max_digits=12,
+                                           decimal_places=2, min_value=0)
+
+
+class PlaceForm(ServiceErrorsMixin, PickerMixin, forms.Form):
+    ubigeo_pickers = ("ubigeo",)
+
+    kind = forms.ChoiceField(label=_("Tipo de lugar"), choices=[("", "—"), *CasePlace.Kind.choices])
+    ubigeo = forms.ModelChoiceField(label=_("Lugar en el Perú"), required=False, to_field_name="code",
+                                    widget=forms.RadioSelect, queryset=Ubigeo.objects.select_related("parent__parent"))
+    ubigeo_q = search_text_field(_("Buscar departamento, provincia o distrito"))
+    country = forms.ModelChoiceField(label=_("O bien, país extranjero"), required=False, to_field_name="code",
+                                     queryset=Country.objects.exclude(code="PE"), empty_label=_("— Ninguno —"))
+    description = forms.CharField(label=_("Descripción"), required=False, max_length=300,
+                                  help_text=_("Por ejemplo: campamento minero, bar, terminal terrestre."))
+
+
+class ShareForm(ServiceErrorsMixin, forms.Form):
+    agency = forms.ModelChoiceField(label=_("Institución"), to_field_name="code",
+                                    queryset=Agency.objects.filter(is_active=True))
+    level = forms.ChoiceField(label=_("Nivel de acceso"), choices=CaseShare.Level.choices,
+                              initial=CaseShare.Level.READ)
+    reason = forms.CharField(label=_("Motivo"), max_length=300)
+    expires_on = DayField(label=_("Vence el (opcional)"), required=False,
+                          help_text=_("El acceso termina al final de ese día."))
+
+    field_aliases = {"expires_at": "expires_on"}
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["agency"].queryset = Agency.objects.filter(is_active=True).exclude(pk=case.owner_agency_id)
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        if not day:
+            return None
+        end = datetime.datetime.combine(day, datetime.time(23, 59, 59))
+        return timezone.make_aware(end)

@@ -1,0 +1,356 @@
+"""Web pages of the criminal-case registry. Each view: parse the form (shape), fetch the case through
+sistra.cases.access, call one service, then redirect (POST/redirect/GET) or re-render with the service's
+messages on the fields. Every page shows personal data, so none may be cached."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sistra.accounts.capabilities import Capability
+from sistra.audit.models import AccessLog
+from sistra.audit.services import log_access
+from sistra.people.access import visible_persons
+
+from . import selectors, services
+from .access import access_case, can_see_case_identity, can_share_case, writable_cases
+from .forms import (
+    CaseCreateForm,
+    CaseEditForm,
+    CaseFilterForm,
+    ChargeForm,
+    DefendantForm,
+    EventForm,
+    OutcomeForm,
+    PartyForm,
+    PlaceForm,
+    ShareForm,
+    StageForm,
+    VictimForm,
+)
+from .models import Case, CaseDefendant
+
+PAGE_SIZE = 25
+IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal"]
+
+
+# --- list -------------------------------------------------------------------------------------------------
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_list(request):
+    """Filters travel in the query string (bookmarkable); the search text may be a person's name, so it is only
+    ever posted, never put in a URL."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = CaseFilterForm(data)
+    filters = form.filters()
+    cases = selectors.case_list(request.user, filters,
+                                search_names=request.user.can(Capability.CASE_VIEW_IDENTITY))
+    page_obj = Paginator(cases, PAGE_SIZE).get_page(data.get("page"))
+    base_query = urlencode(form.filter_query())
+    context = {
+        "form": form, "page_obj": page_obj, "base_query": base_query, "by_post": bool(filters.q),
+        "can_create": request.user.can(Capability.CASE_CREATE),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "cases/_case_results.html", context)
+        query = base_query
+        if not filters.q and page_obj.number > 1:
+            query = urlencode({**form.filter_query(), "page": page_obj.number})
+        response["HX-Push-Url"] = reverse("cases:list") + (f"?{query}" if query else "")
+        return response
+    return render(request, "cases/case_list.html", context)
+
+
+# --- create and edit --------------------------------------------------------------------------------------
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    user = request.user
+    if not user.can(Capability.CASE_CREATE):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = CaseCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                case = services.case_create(actor=user, **form.service_kwargs())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Caso %(number)s registrado.") % {"number": case.number})
+                return redirect("cases:detail", case_uuid=case.uuid)
+        return render(request, "cases/case_form.html", {"form": form, "creating": True}, status=422)
+    agency = user.agency
+    initial = {"complaint_date": timezone.localdate()}
+    if agency is not None:
+        initial["distrito_fiscal"] = agency.distrito_fiscal_id
+        if agency.kind == agency.Kind.FISCALIA:
+            initial["fiscalia"] = agency.code
+    return render(request, "cases/case_form.html", {"form": CaseCreateForm(initial=initial), "creating": True})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_edit(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    if request.method == "POST":
+        form = CaseEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.case_update(actor=request.user, case=case, expected_version=form.cleaned_data["version"],
+                                     **form.service_kwargs())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Datos generales del caso actualizados."))
+                return redirect("cases:detail", case_uuid=case.uuid)
+        return render(request, "cases/case_form.html", {"form": form, "case": case}, status=422)
+    initial = {name: getattr(case, name) for name in CaseEditForm.EDIT_FIELDS}
+    initial.update(distrito_fiscal=case.distrito_fiscal_id, version=case.version)
+    return render(request, "cases/case_form.html", {"form": CaseEditForm(initial=initial), "case": case})
+
+
+# --- detail -----------------------------------------------------------------------------------------------
+
+def _preselected_person(request):
+    """A person just registered from the case page comes back as ?persona=<uuid> to be picked at once."""
+    value = request.GET.get("persona")
+    if not value:
+        return None
+    try:
+        person = visible_persons(request.user).filter(uuid=value).first()
+    except ValidationError:
+        return None
+    return person.uuid if person else None
+
+
+def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, **bound_forms):
+    """The detail page with an unbound form for each section the user may write, except the section whose
+    bound (invalid) form is passed in, so its messages and values are shown where they belong."""
+    user = request.user
+    case = selectors.case_detail(case)
+    identity = can_see_case_identity(user, case)
+    can_write = writable_cases(user).filter(pk=case.pk).exists()
+    can_share = can_share_case(user, case)
+    today = timezone.localdate()
+    forms = {}
+    outcome_forms = {}
+    if can_write:
+        person = _preselected_person(request) if request.method == "GET" else None
+        forms = {
+            "stage_form": StageForm(prefix="stage", initial={"date": today, "version": case.version}),
+            "event_form": EventForm(prefix="event", initial={"date": today}),
+            "charge_form": ChargeForm(prefix="charge", case=case, identity=identity),
+            "victim_form": VictimForm(prefix="victim", actor=user, initial={"person": person}),
+            "defendant_form": DefendantForm(prefix="defendant", actor=user, initial={"person": person}),
+            "party_form": PartyForm(prefix="party", actor=user, initial={"person": person}),
+            "place_form": PlaceForm(prefix="place"),
+        }
+        for d in case.defendants.all():
+            outcome_forms[d.uuid] = OutcomeForm(prefix=f"outcome-{d.uuid}", initial={
+                "outcome": d.outcome, "outcome_date": d.outcome_date or today,
+                "sentence_years": d.sentence_years, "reparation_amount": d.reparation_amount})
+        if outcome_for is not None:
+            outcome_forms[outcome_for[0]] = outcome_for[1]
+    if can_share:
+        forms["share_form"] = ShareForm(prefix="share", case=case)
+    forms.update(bound_forms)
+    history = None
+    if user.can(Capability.HISTORY_VIEW):
+        history = list(selectors.case_history(case)[:200])
+    persons = ([v.person for v in case.victims.all()] + [d.person for d in case.defendants.all()]
+               + [p.person for p in case.other_parties.all()])
+    context = {
+        "case": case, "identity": identity, "can_write": can_write, "can_share": can_share,
+        "deadline": selectors.current_deadline(case), "history": history, "today": today,
+        "defendant_rows": [(d, outcome_forms.get(d.uuid)) for d in case.defendants.all()],
+        "lookup_person_url": reverse("people:lookup"), "lookup_ubigeo_url": reverse("cases:ubigeo_lookup"),
+        "new_person_url": reverse("people:create") + "?" + urlencode({"next": reverse("cases:detail",
+                                                                                     args=[case.uuid])}),
+        **forms,
+    }
+    with transaction.atomic():
+        if identity:
+            # the names of the parties are about to be shown: every such read is on record
+            for person in {p.pk: p for p in persons}.values():
+                log_access(actor=user, instance=case, person=person, fields=IDENTITY_FIELDS,
+                           purpose=AccessLog.Purpose.CASE_WORK, detail=case.number)
+        response = render(request, "cases/case_detail.html", context, status=status)
+    return response
+
+
+@never_cache
+def case_detail(request, case_uuid):
+    case = access_case(request.user, case_uuid)
+    return _render_detail(request, case)
+
+
+def _to_section(case: Case, section: str):
+    return redirect(reverse("cases:detail", args=[case.uuid]) + f"#{section}")
+
+
+def _submit(request, case, form, form_key: str, section: str, call, success: str, *, outcome_for=None):
+    """The common end of every section form: shape check, one service call, then redirect or re-render."""
+    if request.POST.get("action") == "search" and hasattr(form, "suppress_errors"):
+        # no-JavaScript search in a picker: show the options, save nothing
+        form.suppress_errors()
+        return _render_detail(request, case, outcome_for=outcome_for, **({} if outcome_for else {form_key: form}))
+    if form.is_valid():
+        try:
+            call(form)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, success)
+            return _to_section(case, section)
+    if outcome_for is not None:
+        return _render_detail(request, case, status=422, outcome_for=outcome_for)
+    return _render_detail(request, case, status=422, **{form_key: form})
+
+
+@never_cache
+@require_POST
+def case_change_stage(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = StageForm(request.POST, prefix="stage")
+
+    def call(f):
+        services.case_change_stage(actor=request.user, case=case, stage=f.cleaned_data["stage"],
+                                   date=f.cleaned_data["date"], reason=f.cleaned_data["reason"],
+                                   expected_version=f.cleaned_data["version"])
+
+    return _submit(request, case, form, "stage_form", "stage", call, _("Etapa procesal actualizada."))
+
+
+@never_cache
+@require_POST
+def case_add_event(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = EventForm(request.POST, prefix="event")
+
+    def call(f):
+        services.case_add_event(actor=request.user, case=case, **f.cleaned_data)
+
+    return _submit(request, case, form, "event_form", "timeline", call, _("Evento registrado."))
+
+
+@never_cache
+@require_POST
+def case_add_charge(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = ChargeForm(request.POST, prefix="charge", case=case,
+                      identity=can_see_case_identity(request.user, case))
+
+    def call(f):
+        services.charge_add(actor=request.user, case=case, **f.cleaned_data)
+
+    return _submit(request, case, form, "charge_form", "charges", call, _("Imputación registrada."))
+
+
+@never_cache
+@require_POST
+def case_add_victim(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = VictimForm(request.POST, prefix="victim", actor=request.user)
+
+    def call(f):
+        services.victim_add(actor=request.user, case=case, **f.service_kwargs())
+
+    return _submit(request, case, form, "victim_form", "victims", call, _("Víctima añadida al caso."))
+
+
+@never_cache
+@require_POST
+def case_add_defendant(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = DefendantForm(request.POST, prefix="defendant", actor=request.user)
+
+    def call(f):
+        services.defendant_add(actor=request.user, case=case, person=f.cleaned_data["person"],
+                               role=f.cleaned_data["role"], status=f.cleaned_data["status"])
+
+    return _submit(request, case, form, "defendant_form", "defendants", call, _("Imputado añadido al caso."))
+
+
+@never_cache
+@require_POST
+def defendant_set_outcome(request, case_uuid, defendant_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    defendant = get_object_or_404(CaseDefendant, case=case, uuid=defendant_uuid)
+    form = OutcomeForm(request.POST, prefix=f"outcome-{defendant.uuid}")
+
+    def call(f):
+        services.defendant_update(actor=request.user, defendant=defendant, **f.cleaned_data)
+
+    return _submit(request, case, form, "outcome_form", f"defendant-{defendant.uuid}", call,
+                   _("Resultado del imputado registrado."), outcome_for=(defendant.uuid, form))
+
+
+@never_cache
+@require_POST
+def case_add_party(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = PartyForm(request.POST, prefix="party", actor=request.user)
+
+    def call(f):
+        services.party_add(actor=request.user, case=case, person=f.cleaned_data["person"],
+                           role=f.cleaned_data["role"])
+
+    return _submit(request, case, form, "party_form", "parties", call, _("Interviniente añadido al caso."))
+
+
+@never_cache
+@require_POST
+def case_add_place(request, case_uuid):
+    case = access_case(request.user, case_uuid, write=True)
+    form = PlaceForm(request.POST, prefix="place")
+
+    def call(f):
+        services.place_add(actor=request.user, case=case, kind=f.cleaned_data["kind"],
+                           ubigeo=f.cleaned_data["ubigeo"], country=f.cleaned_data["country"],
+                           description=f.cleaned_data["description"])
+
+    return _submit(request, case, form, "place_form", "places", call, _("Lugar registrado."))
+
+
+def _access_case_to_share(user, case_uuid) -> Case:
+    case = access_case(user, case_uuid)
+    if not can_share_case(user, case):
+        raise PermissionDenied
+    return case
+
+
+@never_cache
+@require_POST
+def case_share(request, case_uuid):
+    case = _access_case_to_share(request.user, case_uuid)
+    form = ShareForm(request.POST, prefix="share", case=case)
+
+    def call(f):
+        services.case_share(actor=request.user, case=case, agency=f.cleaned_data["agency"],
+                            level=f.cleaned_data["level"], reason=f.cleaned_data["reason"], expires_at=f.expires_at)
+
+    return _submit(request, case, form, "share_form", "shares", call, _("Caso compartido."))
+
+
+@never_cache
+@require_POST
+def case_share_revoke(request, case_uuid, agency_uuid):
+    case = _access_case_to_share(request.user, case_uuid)
+    shares = list(case.shares.filter(agency__uuid=agency_uuid, revoked_at__isnull=True).select_related("agency"))
+    if not shares:
+        raise Http404
+    for share in shares:
+        services.case_share_revoke(actor=request.user, share=share)
+    messages.success(request, _("Acceso revocado a %(agency)s.") % {"agency": shares[0].agency.name})
+    return _to_section(case, "shares")
