@@ -184,6 +184,8 @@ SPECTACULAR_SETTINGS = {
         "UbigeoLevelEnum": "sistra.core.models.Ubigeo.Level",
         "ShareLevelEnum": "sistra.cases.models.CaseShare.Level",
         "CaseSourceEnum": "sistra.cases.models.Case.Source",
+        "ContactSourceEnum": "sistra.hotline.models.Contact.Source",
+        "ContactStatusEnum": "sistra.hotline.models.Contact.Status",
     },
 }
 

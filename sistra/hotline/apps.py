@@ -6,3 +6,10 @@ class HotlineConfig(AppConfig):
     name = "sistra.hotline"
     label = "hotline"
     verbose_name = _("Línea de ayuda 0800-2-3232")
+
+    def ready(self) -> None:
+        from sistra.people.access import register_person_visibility
+
+        from .access import persons_linked_to_contacts
+
+        register_person_visibility(persons_linked_to_contacts)
