@@ -123,3 +123,11 @@ def days_abs(value):
 def bound(form, name):
     """form|bound:"field_name" — the bound field, for templates that lay fields out in sections."""
     return form[name]
+
+
+@register.filter
+def can(user, capabilities: str) -> bool:
+    """True when the user holds any of the comma-separated capabilities: `{% if user|can:"contact_view" %}`."""
+    from sistra.accounts.capabilities import Capability, has_capability
+
+    return any(has_capability(user, Capability(name.strip())) for name in capabilities.split(","))
