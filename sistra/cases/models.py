@@ -1,5 +1,8 @@
 """Criminal cases (carpeta fiscal / expediente): charges, parties, places, stages and their timeline."""
 
+import functools
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -277,3 +280,60 @@ class CaseEvent(PublicModel):
         verbose_name = _("evento")
         verbose_name_plural = _("eventos")
         indexes = [models.Index(fields=["case", "date"], name="caseevent_case_date_idx")]
+
+
+@functools.cache
+def attachment_storage():
+    """Attachments live under MEDIA_ROOT (never under STATIC_ROOT, which WhiteNoise serves), readable only by the
+    server's own user; no URL serves them except the download view, which checks access first. The location is
+    not fixed here, so it follows MEDIA_ROOT (and a test's temporary MEDIA_ROOT)."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    # a random name, never the user's: the original name may carry a victim's name or a path
+    token = uuid.uuid4().hex
+    return f"attachments/{token[:2]}/{token}"
+
+
+class CaseAttachment(PublicModel):
+    """A document or photograph attached to a case. Its type is detected from its content (sistra.cases.
+    attachments), images are re-encoded without metadata, and it is only ever served as a download."""
+
+    class ContentType(models.TextChoices):
+        PDF = "application/pdf", _("PDF")
+        JPEG = "image/jpeg", _("Imagen JPEG")
+        PNG = "image/png", _("Imagen PNG")
+        DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _("Documento Word")
+        XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _("Hoja de cálculo Excel")
+        ODT = "application/vnd.oasis.opendocument.text", _("Documento OpenDocument")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    original_name = models.CharField(_("nombre del archivo"), max_length=150)
+    content_type = models.CharField(_("tipo"), max_length=100, choices=ContentType.choices)
+    size = models.PositiveIntegerField(_("tamaño (bytes)"))
+    sha256 = models.CharField(_("huella SHA-256"), max_length=64)
+    file = models.FileField(_("archivo"), upload_to=attachment_upload_to, storage=attachment_storage, max_length=100)
+    description = models.CharField(_("descripción"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("subido por"))
+    is_identity_bearing = models.BooleanField(_("contiene datos que identifican a personas"), default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("documento adjunto")
+        verbose_name_plural = _("documentos adjuntos")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="caseattachment_not_empty"),
+            models.CheckConstraint(condition=Q(content_type__in=[
+                "application/pdf", "image/jpeg", "image/png",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.oasis.opendocument.text",
+            ]), name="caseattachment_allowed_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_content_type_display()} {self.uuid}"

@@ -2,10 +2,11 @@ from django.urls import path
 
 from sistra.core import views_lookup
 
-from . import views
+from . import views, views_attachments
 
 app_name = "cases"
 urlpatterns = [
+    *views_attachments.urlpatterns,
     path("", views.case_list, name="list"),
     path("nuevo/", views.case_create, name="create"),
     path("ubigeos/", views_lookup.ubigeo_lookup, name="ubigeo_lookup"),

@@ -23,6 +23,7 @@ from sistra.people.access import visible_persons
 
 from . import selectors, services
 from .access import access_case, can_see_case_identity, can_share_case, writable_cases
+from .attachments import attachments_for
 from .forms import (
     CaseCreateForm,
     CaseEditForm,
@@ -38,6 +39,7 @@ from .forms import (
     VictimForm,
 )
 from .models import Case, CaseDefendant
+from .views_attachments import AttachmentForm
 
 PAGE_SIZE = 25
 IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal"]
@@ -155,6 +157,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
             "defendant_form": DefendantForm(prefix="defendant", actor=user, initial={"person": person}),
             "party_form": PartyForm(prefix="party", actor=user, initial={"person": person}),
             "place_form": PlaceForm(prefix="place"),
+            "attachment_form": AttachmentForm(prefix="attachment"),
         }
         for d in case.defendants.all():
             outcome_forms[d.uuid] = OutcomeForm(prefix=f"outcome-{d.uuid}", initial={
@@ -173,6 +176,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
     context = {
         "case": case, "identity": identity, "can_write": can_write, "can_share": can_share,
         "deadline": selectors.current_deadline(case), "history": history, "today": today,
+        "attachments": attachments_for(case, actor=user, identity=identity),
         "defendant_rows": [(d, outcome_forms.get(d.uuid)) for d in case.defendants.all()],
         "lookup_person_url": reverse("people:lookup"), "lookup_ubigeo_url": reverse("cases:ubigeo_lookup"),
         "new_person_url": reverse("people:create") + "?" + urlencode({"next": reverse("cases:detail",
