@@ -53,4 +53,6 @@ def login(page, username: str, password: str) -> None:
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(password)
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    # "networkidle" can come before the POST even starts: wait until the browser has left the login page
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state("load")
