@@ -6,3 +6,12 @@ class AssistanceConfig(AppConfig):
     name = "sistra.assistance"
     label = "assistance"
     verbose_name = _("Identificación, asistencia y derivaciones")
+
+    def ready(self) -> None:
+        from sistra.people.access import register_person_visibility
+
+        from . import timeline
+        from .access import persons_in_assistance
+
+        register_person_visibility(persons_in_assistance)
+        timeline.register_builtin_sources()

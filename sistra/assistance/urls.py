@@ -1,2 +1,50 @@
+from django.urls import path
+
+from sistra.core import views_lookup
+
+from . import views
+
 app_name = "assistance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("ubigeos/", views_lookup.ubigeo_lookup, name="ubigeo_lookup"),
+    path("casos/", views.case_list, name="case_list"),
+    path("casos/nuevo/", views.case_create, name="case_create"),
+    path("casos/<uuid:case_uuid>/", views.case_detail, name="case_detail"),
+    path("casos/<uuid:case_uuid>/editar/", views.case_edit, name="case_edit"),
+    path("casos/<uuid:case_uuid>/situacion/", views.case_status, name="case_status"),
+    path("casos/<uuid:case_uuid>/seguimiento/", views.case_follow_up, name="case_follow_up"),
+    path("casos/<uuid:case_uuid>/cerrar/", views.case_close, name="case_close"),
+    path("casos/<uuid:case_uuid>/reabrir/", views.case_reopen, name="case_reopen"),
+    path("casos/<uuid:case_uuid>/pdf/", views.case_pdf, name="case_pdf"),
+    path("casos/<uuid:case_uuid>/casos-penales/", views.criminal_link, name="criminal_link"),
+    path("casos/<uuid:case_uuid>/consentimientos/", views.consent_add, name="consent_add"),
+    path("casos/<uuid:case_uuid>/consentimientos/<uuid:consent_uuid>/retirar/", views.consent_withdraw,
+         name="consent_withdraw"),
+    path("casos/<uuid:case_uuid>/evaluaciones/", views.assessment_add, name="assessment_add"),
+    path("casos/<uuid:case_uuid>/planes/", views.plan_add, name="plan_add"),
+    path("casos/<uuid:case_uuid>/planes/<uuid:plan_uuid>/concluir/", views.plan_end, name="plan_end"),
+    path("casos/<uuid:case_uuid>/planes/<uuid:plan_uuid>/metas/", views.goal_add, name="goal_add"),
+    path("casos/<uuid:case_uuid>/metas/<uuid:goal_uuid>/", views.goal_status, name="goal_status"),
+    path("casos/<uuid:case_uuid>/servicios/", views.delivery_add, name="delivery_add"),
+    path("casos/<uuid:case_uuid>/seguimientos/", views.followup_add, name="followup_add"),
+    path("casos/<uuid:case_uuid>/familia/", views.family_add, name="family_add"),
+    path("casos/<uuid:case_uuid>/derivar/", views.referral_send, name="referral_send"),
+    path("familia/<uuid:contact_uuid>/", views.family_detail, name="family_detail"),
+    path("familia/<uuid:contact_uuid>/editar/", views.family_edit, name="family_edit"),
+    path("familia/<uuid:contact_uuid>/pdf/", views.family_pdf, name="family_pdf"),
+    path("derivaciones/<uuid:referral_uuid>/", views.referral_detail, name="referral_detail"),
+    path("derivaciones/<uuid:referral_uuid>/pdf/", views.referral_pdf, name="referral_pdf"),
+    path("derivaciones/<uuid:referral_uuid>/aceptar/", views.referral_accept, name="referral_accept"),
+    path("derivaciones/<uuid:referral_uuid>/rechazar/", views.referral_decline, name="referral_decline"),
+    path("derivaciones/<uuid:referral_uuid>/concluir/", views.referral_complete, name="referral_complete"),
+    path("derivaciones/<uuid:referral_uuid>/revocar/", views.referral_revoke, name="referral_revoke"),
+    path("derivaciones/<uuid:referral_uuid>/servicios/", views.referral_delivery_add, name="referral_delivery_add"),
+    path("derivaciones/<uuid:referral_uuid>/seguimientos/", views.referral_followup_add,
+         name="referral_followup_add"),
+    path("derivaciones/<uuid:referral_uuid>/familia/", views.referral_family_add, name="referral_family_add"),
+    path("servicios/", views.catalogue, name="catalogue"),
+    path("proveedores/nuevo/", views.provider_create, name="provider_create"),
+    path("proveedores/<uuid:provider_uuid>/", views.provider_edit, name="provider_edit"),
+    path("personas/<uuid:person_uuid>/", views.timeline, name="timeline"),
+]
