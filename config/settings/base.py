@@ -186,6 +186,9 @@ SPECTACULAR_SETTINGS = {
         "CaseSourceEnum": "sistra.cases.models.Case.Source",
         "ContactSourceEnum": "sistra.hotline.models.Contact.Source",
         "ContactStatusEnum": "sistra.hotline.models.Contact.Status",
+        "ReferralKindEnum": "sistra.assistance.models.Referral.Kind",
+        "ConsentKindEnum": "sistra.assistance.models.Consent.Kind",
+        "ProviderKindEnum": "sistra.assistance.models.Provider.Kind",
     },
 }
 
