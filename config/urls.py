@@ -1,18 +1,21 @@
-from django.contrib.auth import views as auth_views
+from allauth.account import views as allauth_views
 from django.urls import include, path
 
+from sistra.accounts import views as accounts_views
 from sistra.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", allauth_views.login, name="login"),
+    path("logout/", accounts_views.logout, name="logout"),
+    path("cuenta/", include("sistra.accounts.urls")),
     path("", core_views.home, name="home"),
     path("casos/", include("sistra.cases.urls")),
     path("personas/", include("sistra.people.urls")),
     path("linea/", include("sistra.hotline.urls")),
     path("asistencia/", include("sistra.assistance.urls")),
     path("estadisticas/", include("sistra.stats.urls")),
+    path("auditoria/", include("sistra.audit.urls")),
     path("api/", include("config.api_urls")),
 ]

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "sistra.core",
     "sistra.accounts",
     "sistra.audit",
@@ -53,9 +58,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "sistra.accounts.middleware.NoStoreForAuthenticatedMiddleware",
+    "sistra.accounts.middleware.SessionTimeoutMiddleware",
+    "sistra.accounts.middleware.RequireMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last, as django-axes asks: it turns a lockout flagged during the request into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +120,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Authentication (docs/decisions/0008-authentication.md): django-allauth by username, no sign-up and no e-mail
+# flows (accounts are made by administrators), TOTP with recovery codes, django-axes against guessing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "sistra.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "sistra.accounts.forms.LoginForm",
+    "change_password": "sistra.accounts.forms.ChangePasswordForm",
+    "reauthenticate": "sistra.accounts.forms.ReauthenticateForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+MFA_ADAPTER = "sistra.accounts.adapters.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "sistra.accounts.forms.AuthenticateForm",
+    "reauthenticate": "sistra.accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "sistra.accounts.forms.ActivateTOTPForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "SISTRA"
+# one 30-second step either side: field tablets in the Amazon drift
+MFA_TOTP_TOLERANCE = 1
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+# MFA is required of every role that can see identities (sistra.accounts.mfa.mfa_required)
+SISTRA_REQUIRE_MFA = env_bool("SISTRA_REQUIRE_MFA", True)
+SISTRA_DEMO = env_bool("SISTRA_DEMO", False)
+SISTRA_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SISTRA_IDLE_TIMEOUT_SECONDS", str(15 * 60)))
+SISTRA_SESSION_MAX_AGE = int(os.environ.get("SISTRA_SESSION_MAX_AGE", str(10 * 60 * 60)))
+SESSION_COOKIE_AGE = SISTRA_SESSION_MAX_AGE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "sistra.accounts.adapters.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_COOLOFF_MESSAGE = _("Cuenta bloqueada por demasiados intentos fallidos. Vuelva a intentarlo en 15 minutos.")
+
 # Spanish of Peru first; English on request. Source strings are written in Spanish.
 LANGUAGE_CODE = "es-pe"
 LANGUAGES = [("es-pe", _("Español (Perú)")), ("en", _("English"))]
@@ -130,6 +186,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Attachments (docs/decisions/0009): never served from MEDIA_ROOT directly, only through the download view.
+SISTRA_ATTACHMENT_MAX_BYTES = int(os.environ.get("SISTRA_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = SISTRA_ATTACHMENT_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 from django.utils.csp import CSP  # noqa: E402
 

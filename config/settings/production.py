@@ -17,3 +17,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Every role that sees identities passes a second factor; no environment variable turns it off here.
+SISTRA_REQUIRE_MFA = True
+# __Host- binds the session cookie to this host over HTTPS, path "/" (it cannot be set by a subdomain).
+SESSION_COOKIE_NAME = "__Host-sessionid"

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "sistra.accounts"
     label = "accounts"
     verbose_name = _("Instituciones y usuarios")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -2,6 +2,7 @@
 404 on every endpoint), call one service, answer with the case as the user may see it. Names of the people in
 a case, and the free-text fields that may carry them, appear only when cases.access.can_see_case_identity."""
 
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,8 @@ from rest_framework.response import Response
 
 from sistra.accounts.capabilities import Capability
 from sistra.accounts.models import Agency
-from sistra.audit.models import ChangeEvent
+from sistra.audit.models import AccessLog, ChangeEvent
+from sistra.audit.services import log_access_many
 from sistra.core.api import capability_required, code_field, require_capability
 from sistra.core.models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
 from sistra.people.access import access_person, can_see_identity
@@ -24,6 +26,8 @@ from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseSh
 
 UUID_REGEX = r"[0-9a-fA-F-]{36}"
 IDENTITY_HELP = _("Solo para usuarios autorizados a ver la identidad de las personas de este caso.")
+# what PersonRefSerializer shows of a party when the user may see the case's identities (full_name is derived)
+LOGGED_IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal"]
 
 
 def _term_field(vocabulary: str, label, message, **kwargs):
@@ -428,13 +432,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def _context(self, case: Case) -> dict:
         return {**self.get_serializer_context(), "identity": can_see_case_identity(self.request.user, case)}
 
+    def _log_persons(self, case: Case, context: dict, persons) -> None:
+        """The names about to be returned are on record, one row per person, in the read's transaction."""
+        if context["identity"]:
+            unique = {p.pk: p for p in persons if p is not None}.values()
+            log_access_many(actor=self.request.user, reads=[(case, p) for p in unique],
+                            fields=LOGGED_IDENTITY_FIELDS, purpose=AccessLog.Purpose.API, detail=case.number)
+
     def _detail(self, case: Case, status_code=status.HTTP_200_OK) -> Response:
-        case = selectors.case_detail(case)
-        return Response(CaseDetailSerializer(case, context=self._context(case)).data, status=status_code)
+        with transaction.atomic():
+            case = selectors.case_detail(case)
+            context = self._context(case)
+            data = CaseDetailSerializer(case, context=context).data
+            self._log_persons(case, context, [v.person for v in case.victims.all()]
+                              + [d.person for d in case.defendants.all()]
+                              + [p.person for p in case.other_parties.all()])
+        return Response(data, status=status_code)
 
     def _created(self, serializer_class, instance, case: Case) -> Response:
-        return Response(serializer_class(instance, context=self._context(case)).data,
-                        status=status.HTTP_201_CREATED)
+        with transaction.atomic():
+            context = self._context(case)
+            data = serializer_class(instance, context=context).data
+            self._log_persons(case, context, [getattr(instance, "person", None)])
+        return Response(data, status=status.HTTP_201_CREATED)
 
     def _shareable_case(self) -> Case:
         case = self._case()
@@ -566,7 +586,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         for name in ("outcome", "outcome_date", "sentence_years", "reparation_amount"):
             data.setdefault(name, getattr(defendant, name))
         defendant = services.defendant_update(actor=request.user, defendant=defendant, **data)
-        return Response(DefendantSerializer(defendant, context=self._context(case)).data)
+        with transaction.atomic():
+            context = self._context(case)
+            body = DefendantSerializer(defendant, context=context).data
+            self._log_persons(case, context, [defendant.person])
+        return Response(body)
 
     @extend_schema(request=PartyCreateSerializer, responses={201: PartySerializer},
                    description=_("Añade un testigo, denunciante, familiar u otro interviniente."))

@@ -2,6 +2,7 @@
 Identity (names, aliases, documents, birth date, notes) is in a response only for users allowed to see it;
 otherwise the fields are left out altogether and the person is known by the pseudonym `code`."""
 
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,16 +14,21 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from sistra.accounts.capabilities import Capability
+from sistra.audit.models import AccessLog
+from sistra.audit.services import log_access_many
 from sistra.core.api import capability_required, code_field, region_of, require_capability
 from sistra.core.models import Country, Term, Ubigeo
 
 from . import selectors, services
-from .access import identity_condition, access_person, can_see_identity, visible_persons
+from .access import access_person, can_see_identity, identity_condition, visible_persons
 from .models import IdentityDocument, Person, PersonAlias
 
 AGE_BANDS = ((0, 11), (12, 17), (18, 24), (25, 34), (35, 44), (45, 59))
 
 IDENTITY_HELP = _("Solo para usuarios autorizados a ver la identidad de las personas.")
+# the identity fields a response carries when the user may see the person's identity
+LOGGED_IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal", "aliases", "documents",
+                          "date_of_birth", "notes"]
 
 
 def age_band(age: int | None) -> str | None:
@@ -115,6 +121,13 @@ class PersonSerializer(serializers.Serializer):
             return {name: self.fields[name].to_representation(
                 self.fields[name].get_attribute(person)) for name in self.PSEUDONYMOUS_FIELDS}
         return super().to_representation(person)
+
+
+def log_identity_reads(user, persons) -> None:
+    """Every person whose identity is in the response is on record, one row each, in the transaction of the
+    read (persons come from person_queryset, which says whose identity the user sees)."""
+    log_access_many(actor=user, reads=[(p, p) for p in persons if getattr(p, "identity_visible", False)],
+                    fields=LOGGED_IDENTITY_FIELDS, purpose=AccessLog.Purpose.API)
 
 
 def person_queryset(user, qs):
@@ -234,9 +247,28 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         person = access_person(self.request.user, self.kwargs["uuid"])
         return person_queryset(self.request.user, Person.objects.filter(pk=person.pk)).get()
 
+    def list(self, request, *args, **kwargs):
+        with transaction.atomic():
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginate_queryset(queryset)
+            persons = page if page is not None else list(queryset)
+            data = self.get_serializer(persons, many=True).data
+            log_identity_reads(request.user, persons)
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        with transaction.atomic():
+            person = self.get_object()
+            data = self.get_serializer(person).data
+            log_identity_reads(request.user, [person])
+        return Response(data)
+
     def _output(self, person, status_code=status.HTTP_200_OK):
-        person = person_queryset(self.request.user, Person.objects.filter(pk=person.pk)).get()
-        return Response(self.get_serializer(person).data, status=status_code)
+        with transaction.atomic():
+            person = person_queryset(self.request.user, Person.objects.filter(pk=person.pk)).get()
+            data = self.get_serializer(person).data
+            log_identity_reads(self.request.user, [person])
+        return Response(data, status=status_code)
 
     def create(self, request, *args, **kwargs):
         require_capability(request.user, Capability.PERSON_CREATE)
@@ -269,14 +301,18 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         form = MatchRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        matches = selectors.find_matches(
-            actor=request.user, first_names=data["first_names"], last_name_paternal=data["last_name_paternal"],
-            last_name_maternal=data["last_name_maternal"], date_of_birth=data["date_of_birth"],
-            documents=[(d["kind"], d["number"]) for d in data["documents"]], exclude_uuid=data["exclude"],
-        )
-        persons = person_queryset(request.user, Person.objects.filter(pk__in=[m.person.pk for m in matches]))
-        persons = persons.in_bulk()
-        # a match known only by its pseudonym would tell who is behind it
-        rows = [{"person": persons[m.person.pk], "score": m.score, "reasons": m.reasons} for m in matches
-                if persons[m.person.pk].identity_visible]
-        return Response(MatchSerializer(rows, many=True, context=self.get_serializer_context()).data)
+        with transaction.atomic():
+            matches = selectors.find_matches(
+                actor=request.user, first_names=data["first_names"],
+                last_name_paternal=data["last_name_paternal"],
+                last_name_maternal=data["last_name_maternal"], date_of_birth=data["date_of_birth"],
+                documents=[(d["kind"], d["number"]) for d in data["documents"]], exclude_uuid=data["exclude"],
+            )
+            found = Person.objects.filter(pk__in=[m.person.pk for m in matches])
+            persons = person_queryset(request.user, found).in_bulk()
+            # a match known only by its pseudonym would tell who is behind it
+            rows = [{"person": persons[m.person.pk], "score": m.score, "reasons": m.reasons} for m in matches
+                    if persons[m.person.pk].identity_visible]
+            data = MatchSerializer(rows, many=True, context=self.get_serializer_context()).data
+            log_identity_reads(request.user, [row["person"] for row in rows])
+        return Response(data)

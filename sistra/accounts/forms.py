@@ -1,0 +1,54 @@
+"""django-allauth's forms as SISTRA shows every form: labels without a colon, no placeholder repeating the
+label, the login fields called "Usuario" and "Contraseña"."""
+
+from allauth.account import forms as account_forms
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.totp import forms as totp_forms
+from django.utils.translation import gettext_lazy as _
+
+
+class _SistraLabels:
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(_SistraLabels, account_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("Usuario")
+        login.widget.attrs.update({"autocomplete": "username", "autocapitalize": "none", "autofocus": True})
+        password = self.fields["password"]
+        password.label = _("Contraseña")
+        password.help_text = ""
+
+
+class ChangePasswordForm(_SistraLabels, account_forms.ChangePasswordForm):
+    pass
+
+
+class ReauthenticateForm(_SistraLabels, account_forms.ReauthenticateForm):
+    pass
+
+
+class _CodeLabel:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = _("Código de verificación")
+        code.widget.attrs.update({"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
+
+
+class AuthenticateForm(_CodeLabel, _SistraLabels, mfa_forms.AuthenticateForm):
+    pass
+
+
+class MFAReauthenticateForm(_CodeLabel, _SistraLabels, mfa_forms.ReauthenticateForm):
+    pass
+
+
+class ActivateTOTPForm(_CodeLabel, _SistraLabels, totp_forms.ActivateTOTPForm):
+    pass

@@ -1,0 +1,81 @@
+"""Who must pass a second factor, whether this session did, and the demo's TOTP authenticators.
+
+The second factor itself (TOTP, recovery codes, the login step that asks for them) is django-allauth's MFA
+app; this module only holds SISTRA's rules around it."""
+
+import base64
+import time
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.utils import decrypt
+from django.conf import settings
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from .capabilities import Capability, has_capability
+
+# A role holding any of these sees who the victims are: its users must use a second factor.
+MFA_CAPABILITIES = frozenset({
+    Capability.PERSON_VIEW_IDENTITY,
+    Capability.CASE_VIEW_IDENTITY,
+    Capability.ASSISTANCE_VIEW,
+})
+# Authenticators that prove possession of a device; recovery codes only stand in for them.
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+SESSION_KEY = "sistra_mfa_user"
+
+
+def mfa_required(user) -> bool:
+    return any(has_capability(user, capability) for capability in MFA_CAPABILITIES)
+
+
+def mfa_enforced_for(user) -> bool:
+    return bool(getattr(settings, "SISTRA_REQUIRE_MFA", True)) and mfa_required(user)
+
+
+def has_second_factor(user) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def mark_session_verified(request, user) -> None:
+    """This session has seen `user` pass a second factor (at login, on re-authentication or when the
+    authenticator was set up with a valid code)."""
+    request.session[SESSION_KEY] = str(user.pk)
+
+
+def session_verified(request, user) -> bool:
+    return request.session.get(SESSION_KEY) == str(user.pk)
+
+
+def demo_totp_secret(user) -> str:
+    """A stable secret per demo user (derived from SECRET_KEY), so an authenticator app set up once keeps
+    working after the demo data is loaded again."""
+    digest = salted_hmac("sistra.accounts.mfa.demo_totp", user.username, algorithm="sha256").digest()
+    return base64.b32encode(digest[:20]).decode("ascii")
+
+
+@transaction.atomic
+def ensure_demo_totp(user) -> str:
+    """Give a demo user a TOTP authenticator with a known secret (and recovery codes), unless they have
+    one; returns the secret in force. `sistra totp USERNAME` prints its current code."""
+    existing = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    secret = demo_totp_secret(user)
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def current_totp_code(user, *, at: float | None = None) -> str | None:
+    """The code the user's authenticator app shows now, or None when the user has no TOTP authenticator."""
+    authenticator = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        return None
+    from allauth.mfa import app_settings
+
+    secret = decrypt(authenticator.data["secret"])
+    counter = int(time.time() if at is None else at) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))

@@ -1,0 +1,150 @@
+"""Identity in the change history, masked for a viewer who may not see it.
+
+A change event keeps full before/after values (names, documents, free text that may name someone). Whoever
+reads the history sees those values only where they may see the identity of the record the change belongs to:
+the person (people.access.can_see_identity) or the case (cases.access.can_see_case_identity). Any other kind
+of record is masked unless its app registers a rule (fail closed)."""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sistra.accounts.capabilities import Capability, has_capability
+
+from .models import ChangeEvent
+
+HIDDEN = "•••"
+
+# Snapshot keys that hold identity, or free text that may carry it, whatever the model.
+IDENTITY_KEYS = frozenset({
+    "first_names", "last_name_paternal", "last_name_maternal", "date_of_birth", "notes", "documents",
+    "aliases", "summary", "description", "search_key", "alias_key", "alias",
+})
+# Keys that are identity only in one model (a case's title names its people; an event's title does not).
+MODEL_IDENTITY_KEYS = {
+    "cases.case": frozenset({"title"}),
+    "cases.caseevent": frozenset({"reason"}),
+}
+IDENTITY_KEY_PARTS = ("phone", "address", "email", "name")
+
+
+def is_identity_key(model: str, key: str) -> bool:
+    lowered = key.lower()
+    return (
+        lowered in IDENTITY_KEYS
+        or lowered in MODEL_IDENTITY_KEYS.get(model, frozenset())
+        or any(part in lowered for part in IDENTITY_KEY_PARTS)
+    )
+
+
+# --- who may see the identity of a root record --------------------------------------------------------------
+# Each rule takes the viewer and the root records' uuids and returns the uuids whose identity the viewer may
+# see. They ask the access modules themselves (the one place those rules are written); a viewer without the
+# capability costs no query, and a batch costs one query plus at most one per root.
+
+IdentityRule = Callable[[Any, set], set]
+
+
+def _person_rule(viewer, uuids: set) -> set:
+    from sistra.people.access import can_see_identity
+    from sistra.people.models import Person
+
+    if not uuids or not can_see_identity(viewer):
+        return set()
+    return {p.uuid for p in Person.objects.filter(uuid__in=uuids) if can_see_identity(viewer, p)}
+
+
+def _case_rule(viewer, uuids: set) -> set:
+    from sistra.cases.access import can_see_case_identity
+    from sistra.cases.models import Case
+
+    if not uuids or not has_capability(viewer, Capability.CASE_VIEW_IDENTITY):
+        return set()
+    return {c.uuid for c in Case.objects.filter(uuid__in=uuids) if can_see_case_identity(viewer, c)}
+
+
+IDENTITY_RULES: dict[str, IdentityRule] = {
+    "people.person": _person_rule,
+    "cases.case": _case_rule,
+}
+
+
+def register_identity_rule(root_model: str, rule: IdentityRule) -> None:
+    """Other parts of SISTRA (hotline contacts, assistance cases) say who may see the identities in their
+    history."""
+    IDENTITY_RULES[root_model] = rule
+
+
+def visible_roots(viewer, events: Iterable[ChangeEvent]) -> set[tuple[str, Any]]:
+    """(root_model, root_uuid) of the events whose identity values the viewer may see."""
+    by_model: dict[str, set] = {}
+    for event in events:
+        by_model.setdefault(event.root_model, set()).add(event.root_uuid)
+    visible: set[tuple[str, Any]] = set()
+    for model, uuids in by_model.items():
+        rule = IDENTITY_RULES.get(model)
+        if rule is None:
+            continue
+        visible.update((model, uuid) for uuid in rule(viewer, uuids))
+    return visible
+
+
+# --- masking ------------------------------------------------------------------------------------------------
+
+def _mask_values(model: str, values: dict | None) -> tuple[dict | None, bool]:
+    if not values:
+        return values, False
+    masked, hidden = {}, False
+    for key, value in values.items():
+        if is_identity_key(model, key) and value not in (None, "", [], {}):
+            masked[key] = HIDDEN
+            hidden = True
+        else:
+            masked[key] = value
+    return masked, hidden
+
+
+def mask_change(event: ChangeEvent, viewer, *, visible: bool | None = None) -> dict:
+    """{"before", "after", "summary", "masked"} of the event as the viewer may see it: identity values are
+    replaced with "•••" unless the viewer may see the identity of the record the change belongs to (`visible`,
+    when the caller already knows it). "masked" says whether anything was hidden."""
+    if visible is None:
+        visible = (event.root_model, event.root_uuid) in visible_roots(viewer, [event])
+    if visible:
+        return {"before": event.before, "after": event.after, "summary": event.summary, "masked": False}
+    before, hidden_before = _mask_values(event.model, event.before)
+    after, hidden_after = _mask_values(event.model, event.after)
+    # services write pseudonyms and labels into summaries, never names: they stay readable
+    return {"before": before, "after": after, "summary": event.summary,
+            "masked": hidden_before or hidden_after}
+
+
+class MaskedChange:
+    """A change event as one viewer may see it: the event's own attributes (when, who, action, model), with
+    before/after masked. `changed_fields` is the event's own, so a hidden change still shows as a row
+    (•••)."""
+
+    def __init__(self, event: ChangeEvent, masked: dict):
+        self._event = event
+        self.before = masked["before"]
+        self.after = masked["after"]
+        self.summary = masked["summary"]
+        self.masked = masked["masked"]
+
+    def __getattr__(self, name):
+        return getattr(self._event, name)
+
+    @property
+    def event(self) -> ChangeEvent:
+        return self._event
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return self._event.changed_fields
+
+
+def mask_changes(events: Iterable[ChangeEvent], viewer) -> list[MaskedChange]:
+    """Many events masked for one viewer, with the visibility of their roots worked out once."""
+    events = list(events)
+    visible = visible_roots(viewer, events)
+    return [MaskedChange(e, mask_change(e, viewer, visible=(e.root_model, e.root_uuid) in visible))
+            for e in events]

@@ -1,0 +1,232 @@
+"""The auditor's pages: search the access log and the change history, "who has seen this victim", and an
+export of a search in a password-protected archive.
+
+Every page needs AUDIT_VIEW. Without it the answer is 403, not 404: these pages are a tool whose existence is
+no secret (unlike a record, which is a 404 so as not to reveal that it exists), and the capability is checked
+before anything is looked up, so the refusal says nothing about any person or record. Auditors see persons
+only by their pseudonym; the history they read is masked (sistra.audit.masking)."""
+
+import csv
+import datetime
+import io
+import json
+import secrets
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from sistra.accounts.decorators import require_recent_auth
+from sistra.core.exports import new_archive_password, protected_zip, safe_cell
+from sistra.people.models import Person
+
+from . import selectors
+from .forms import AuditExportForm, AuditSearchForm
+from .services import log_export
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 100_000
+# encrypted archives wait here until their one download; any left behind are removed after this long
+EXPORT_DIR = "audit-exports"
+EXPORT_MAX_AGE = datetime.timedelta(hours=1)
+EXPORT_SESSION_KEY = "sistra_audit_exports"
+
+
+def _require_auditor(user) -> None:
+    if not selectors.can_audit(user):
+        raise PermissionDenied
+
+
+def _results(request, form: AuditSearchForm):
+    """The page of results of a valid search: (page_obj, rows)."""
+    filters = form.filters()
+    if form.searching_changes:
+        qs = selectors.change_search(request.user, filters)
+    else:
+        qs = selectors.access_log_search(request.user, filters)
+    page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if form.searching_changes:
+        rows = selectors.change_rows(request.user, page_obj.object_list)
+    else:
+        rows = selectors.access_rows(page_obj.object_list)
+    return page_obj, rows
+
+
+def _render_log(request, search: AuditSearchForm, export_form: AuditExportForm | None = None, *, status=200):
+    page_obj, rows = (None, [])
+    if search.is_valid():
+        page_obj, rows = _results(request, search)
+    query = {name: search.data[name] for name in AuditSearchForm.FILTER_FIELDS if search.data.get(name)}
+    if export_form is None:
+        export_form = AuditExportForm(initial=query)
+    return render(request, "audit/log.html", {
+        "form": search, "export_form": export_form, "page_obj": page_obj, "rows": rows,
+        "changes": search.searching_changes, "base_query": urlencode(query),
+        "filter_fields": AuditSearchForm.FILTER_FIELDS,
+    }, status=status)
+
+
+@never_cache
+@require_GET
+def audit_log(request):
+    _require_auditor(request.user)
+    return _render_log(request, AuditSearchForm(request.GET))
+
+
+@never_cache
+@require_GET
+def audit_person(request, person_uuid):
+    """Every read of one person's identity, newest first."""
+    _require_auditor(request.user)
+    person = Person.objects.filter(uuid=person_uuid).only("uuid", "code").first()
+    if person is None:
+        raise Http404
+    qs = selectors.person_access_log(request.user, person.uuid)
+    page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/person.html", {
+        "person": person, "page_obj": page_obj, "rows": selectors.access_rows(page_obj.object_list),
+        "search_query": urlencode({"person": str(person.uuid)}),
+    })
+
+
+# --- export -------------------------------------------------------------------------------------------------
+
+ACCESS_HEADER = ["fecha_hora", "usuario", "institucion", "tipo_registro", "registro", "numero_caso",
+                 "persona", "persona_uuid", "campos", "finalidad", "detalle"]
+CHANGE_HEADER = ["fecha_hora", "usuario", "institucion", "accion", "tipo_registro", "registro", "pertenece_a",
+                 "registro_principal", "numero_caso", "persona", "resumen", "campos", "antes", "despues"]
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def _csv(header: list[str], rows) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell("" if value is None else str(value)) for value in row])
+    # with a byte-order mark, spreadsheet programs open the accents right
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _access_csv(entries) -> bytes:
+    rows = selectors.access_rows(entries)
+    return _csv(ACCESS_HEADER, (
+        [_when(r.entry.at), r.entry.actor.username, r.entry.actor_agency.code if r.entry.actor_agency else "",
+         r.entry.model, r.entry.object_uuid, r.record.case_number, r.person_code, r.entry.person_uuid or "",
+         " ".join(r.entry.fields or []), r.entry.purpose, r.entry.detail]
+        for r in rows))
+
+
+def _json(values) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
+
+
+def _change_csv(viewer, entries) -> bytes:
+    rows = selectors.change_rows(viewer, entries)
+    return _csv(CHANGE_HEADER, (
+        [_when(r.entry.at), r.entry.actor.username if r.entry.actor else "",
+         r.entry.actor_agency.code if r.entry.actor_agency else "", r.entry.action, r.entry.model,
+         r.entry.object_uuid or "", r.entry.root_model, r.entry.root_uuid, r.root.case_number, r.person_code,
+         r.entry.summary, " ".join(r.entry.changed_fields), _json(r.entry.before), _json(r.entry.after)]
+        for r in rows))
+
+
+def _purge_stale_exports() -> None:
+    try:
+        _dirs, files = default_storage.listdir(EXPORT_DIR)
+    except FileNotFoundError:
+        return
+    limit = timezone.now() - EXPORT_MAX_AGE
+    for name in files:
+        path = f"{EXPORT_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+        except FileNotFoundError:
+            pass
+
+
+@never_cache
+@require_POST
+def audit_export(request):
+    # the capability first: someone who may not audit is refused, not asked for their password
+    _require_auditor(request.user)
+    return _export(request)
+
+
+@require_recent_auth(max_age=300)
+def _export(request):
+    form = AuditExportForm(request.POST)
+    if not form.is_valid():
+        search = AuditSearchForm(request.POST)
+        return _render_log(request, search, export_form=form, status=422)
+    changes = form.searching_changes
+    filters = form.filters()
+    if changes:
+        qs = selectors.change_search(request.user, filters)
+    else:
+        qs = selectors.access_log_search(request.user, filters)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    kind = "cambios" if changes else "accesos"
+    password = new_archive_password()
+    token = secrets.token_urlsafe(32)
+    _purge_stale_exports()
+    with transaction.atomic():
+        # the read and its record in the log are one transaction: an export that cannot be logged does not
+        # happen, and one that fails after the log leaves no row behind
+        count = qs.count()
+        if count > EXPORT_LIMIT:
+            form.add_error(None, _("La búsqueda tiene %(count)s registros; se pueden exportar hasta "
+                                   "%(limit)s a la vez. Acote la búsqueda (por fechas, por ejemplo).")
+                           % {"count": f"{count:,}", "limit": f"{EXPORT_LIMIT:,}"})
+            return _render_log(request, AuditSearchForm(request.POST), export_form=form, status=422)
+        entries = list(qs)
+        content = _change_csv(request.user, entries) if changes else _access_csv(entries)
+        log_export(actor=request.user, model_label="audit.changeevent" if changes else "audit.accesslog",
+                   count=len(entries), purpose=form.cleaned_data["export_purpose"], detail=form.describe())
+        archive = protected_zip({f"{kind}.csv": content}, password)
+        stored = default_storage.save(f"{EXPORT_DIR}/{token}.zip", ContentFile(archive))
+    exports = request.session.get(EXPORT_SESSION_KEY, {})
+    exports[token] = {"path": stored, "filename": f"sistra-auditoria-{kind}-{stamp}.zip"}
+    request.session[EXPORT_SESSION_KEY] = exports
+    # the password is in this page only: it is neither stored nor sent again
+    return render(request, "audit/export_ready.html", {
+        "password": password, "count": len(entries), "changes": changes,
+        "download_url": reverse("audit:export_download", args=[token]),
+        "purpose": form.cleaned_data["export_purpose"],
+    })
+
+
+@never_cache
+@require_GET
+def audit_export_download(request, token):
+    """The archive of an export, once, to the session that made it."""
+    _require_auditor(request.user)
+    exports = request.session.get(EXPORT_SESSION_KEY, {})
+    item = exports.pop(token, None)
+    if item is None:
+        raise Http404
+    request.session[EXPORT_SESSION_KEY] = exports
+    try:
+        with default_storage.open(item["path"], "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    default_storage.delete(item["path"])
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{item["filename"]}"'
+    return response
+
