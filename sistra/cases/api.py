@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from sistra.accounts.capabilities import Capability
 from sistra.accounts.models import Agency
+from sistra.audit.masking import mask_changes
 from sistra.audit.models import AccessLog, ChangeEvent
 from sistra.audit.services import log_access_many
 from sistra.core.api import capability_required, code_field, require_capability
@@ -618,7 +619,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self._case()
         require_capability(request.user, Capability.HISTORY_VIEW)
         page = self.paginate_queryset(selectors.case_history(case))
-        return self.get_paginated_response(ChangeSerializer(page, many=True).data)
+        return self.get_paginated_response(ChangeSerializer(mask_changes(page, request.user), many=True).data)
 
     @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, description=_(
         "Comparte el caso con otra institución, con un motivo. Solo la institución propietaria."))

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sistra.accounts.capabilities import Capability
 from sistra.audit.models import AccessLog
+from sistra.audit.selectors import history_for
 from sistra.audit.services import log_access
 from sistra.people.access import visible_persons
 
@@ -170,7 +171,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
     forms.update(bound_forms)
     history = None
     if user.can(Capability.HISTORY_VIEW):
-        history = list(selectors.case_history(case)[:200])
+        history = history_for(user, case)
     persons = ([v.person for v in case.victims.all()] + [d.person for d in case.defendants.all()]
                + [p.person for p in case.other_parties.all()])
     context = {

@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from sistra.accounts.capabilities import Capability, has_capability
 
 
 @login_not_required
@@ -22,5 +24,19 @@ def healthz(request):
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
 
 
+# Where each kind of user starts: the first part of the system their capabilities open.
+LANDING = [
+    (Capability.CASE_VIEW, "cases:list"),
+    (Capability.CONTACT_VIEW, "hotline:home"),
+    (Capability.ASSISTANCE_VIEW, "assistance:dashboard"),
+    (Capability.REFERRAL_SEND, "assistance:dashboard"),
+    (Capability.AUDIT_VIEW, "audit:log"),
+    (Capability.PERSON_VIEW, "people:list"),
+]
+
+
 def home(request):
-    return redirect("cases:list")
+    for capability, url_name in LANDING:
+        if has_capability(request.user, capability):
+            return redirect(url_name)
+    return render(request, "core/home.html")

@@ -17,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sistra.accounts.capabilities import Capability
-from sistra.audit.models import AccessLog, ChangeEvent
+from sistra.audit.models import AccessLog
+from sistra.audit.selectors import history_for
 from sistra.audit.services import log_access
 from sistra.cases.selectors import person_case_roles
 from sistra.core.views_lookup import FIELD_NAME
@@ -158,9 +159,7 @@ def person_detail(request, person_uuid):
     identity = can_see_identity(user, person)
     history = None
     if user.can(Capability.HISTORY_VIEW):
-        # the person's own change history (a selector for it belongs in people/selectors.py)
-        history = list(ChangeEvent.objects.filter(root_model="people.person", root_uuid=person.uuid)
-                       .select_related("actor", "actor_agency")[:200])
+        history = history_for(user, person)
     context = {
         "person": person, "identity": identity, "roles": person_case_roles(user, person), "history": history,
         "documents": list(person.documents.select_related("country")) if identity else [],
