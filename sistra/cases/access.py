@@ -55,14 +55,14 @@ def access_case(actor, case_uuid, *, write: bool = False) -> Case:
 
 
 def can_see_case_identity(actor, case: Case) -> bool:
-    """Identity of the parties only for roles that need it and only inside the agency's own or shared cases."""
+    """Identity of the parties only for roles that need it and only inside the agency's own or shared cases.
+    Minors are protected further: where a case has a minor victim, a read-only share shows pseudonyms; only the
+    owning agency, the fiscalía and agencies working the case (read-write share) see names."""
     if not has_capability(actor, Capability.CASE_VIEW_IDENTITY) or not actor.agency_id:
         return False
-    return (
-        case.owner_agency_id == actor.agency_id
-        or case.fiscalia_id == actor.agency_id
-        or active_shares(actor.agency_id).filter(case=case).exists()
-    )
+    if case.owner_agency_id == actor.agency_id or case.fiscalia_id == actor.agency_id:
+        return True
+    return active_shares(actor.agency_id, write=case.has_minor_victim).filter(case=case).exists()
 
 
 def can_share_case(actor, case: Case) -> bool:
@@ -76,8 +76,11 @@ def persons_in_visible_cases(actor) -> Q:
     from .models import CaseDefendant, CaseParty, CaseVictim
 
     cases = Case.objects.filter(_agency_condition(actor.agency_id)).values("pk")
+    # a minor victim reaches another agency only through a read-write share (see can_see_case_identity)
+    working_cases = Case.objects.filter(_agency_condition(actor.agency_id, write=True)).values("pk")
     return (
-        Q(Exists(CaseVictim.objects.filter(person=OuterRef("pk"), case__in=cases)))
+        Q(Exists(CaseVictim.objects.filter(person=OuterRef("pk"), case__in=cases, is_minor=False)))
+        | Q(Exists(CaseVictim.objects.filter(person=OuterRef("pk"), case__in=working_cases, is_minor=True)))
         | Q(Exists(CaseDefendant.objects.filter(person=OuterRef("pk"), case__in=cases)))
         | Q(Exists(CaseParty.objects.filter(person=OuterRef("pk"), case__in=cases)))
     )

@@ -144,3 +144,48 @@ def test_a_caseworker_reads_the_cases_of_her_agency_but_cannot_edit_or_see_ident
     assert can_read(caseworker, case)
     assert not can_write(caseworker, case)
     assert not can_see_case_identity(caseworker, case)
+
+
+# --- minors are protected further ------------------------------------------------------------------------
+
+
+def _case_with_victim(prosecutor, *, age):
+    from sistra.cases.services import victim_add
+    from sistra.core.testing import make_case, make_person
+
+    case = make_case(actor=prosecutor)
+    person = make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Huamán")
+    victim_add(actor=prosecutor, case=case, person=person, age_at_exploitation=age)
+    case.refresh_from_db()
+    return case, person
+
+
+@pytest.mark.django_db
+def test_a_read_only_share_shows_an_adult_victims_name_but_not_a_minors(prosecutor, police_officer):
+    from sistra.cases.access import can_see_case_identity
+    from sistra.cases.services import case_share
+    from sistra.people.access import can_see_identity, visible_persons
+
+    adult_case, adult = _case_with_victim(prosecutor, age=25)
+    minor_case, minor = _case_with_victim(prosecutor, age=15)
+    for case in (adult_case, minor_case):
+        case_share(actor=prosecutor, case=case, agency=police_officer.agency, level="read", reason="Investigación")
+    assert can_see_case_identity(police_officer, adult_case)
+    assert can_see_identity(police_officer, adult)
+    assert not can_see_case_identity(police_officer, minor_case)
+    assert not can_see_identity(police_officer, minor)
+    assert not visible_persons(police_officer).filter(pk=minor.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_read_write_share_lets_the_agency_working_the_case_see_a_minor(prosecutor, police_officer):
+    from sistra.cases.access import can_see_case_identity
+    from sistra.cases.services import case_share
+    from sistra.people.access import can_see_identity
+
+    minor_case, minor = _case_with_victim(prosecutor, age=15)
+    case_share(actor=prosecutor, case=minor_case, agency=police_officer.agency, level="write", reason="Operativo")
+    assert can_see_case_identity(police_officer, minor_case)
+    assert can_see_identity(police_officer, minor)
+    # the owning fiscalía always does
+    assert can_see_case_identity(prosecutor, minor_case)

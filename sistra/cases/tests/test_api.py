@@ -542,7 +542,8 @@ def test_an_analyst_cannot_search_cases_by_name_nor_write_nor_read_history(analy
     assert not CaseEvent.objects.filter(title="x").exists()
 
 
-def test_a_shared_read_only_agency_sees_identity_but_cannot_write(prosecutor, police_officer, populated_case):
+def test_a_shared_read_only_agency_cannot_write_nor_see_names_where_a_minor_is_a_victim(
+        prosecutor, police_officer, populated_case):
     ok(api(prosecutor).post(f"/api/v1/cases/{populated_case.uuid}/shares/", {
         "agency": "pnp-dirintrap", "reason": "Apoyo a la investigación"}, format="json"), 201)
     client = api(police_officer)
@@ -551,8 +552,19 @@ def test_a_shared_read_only_agency_sees_identity_but_cannot_write(prosecutor, po
     write = client.post(f"/api/v1/cases/{populated_case.uuid}/events/",
                         {"kind": "note", "date": iso(1), "title": "x"}, format="json")
 
-    assert detail["defendants"][0]["person"]["full_name"] == "Juan Pérez Rojas"
+    # the populated case has a 15-year-old victim: a read-only share carries pseudonyms only
+    assert "full_name" not in detail["defendants"][0]["person"]
+    assert "Pérez" not in str(detail)
     assert write.status_code == 404
+
+
+def test_a_read_write_share_shows_names_even_where_a_minor_is_a_victim(prosecutor, police_officer, populated_case):
+    ok(api(prosecutor).post(f"/api/v1/cases/{populated_case.uuid}/shares/", {
+        "agency": "pnp-dirintrap", "reason": "Operativo conjunto", "level": "write"}, format="json"), 201)
+
+    detail = ok(api(police_officer).get(f"/api/v1/cases/{populated_case.uuid}/"))
+
+    assert detail["defendants"][0]["person"]["full_name"] == "Juan Pérez Rojas"
 
 
 def test_terms_of_the_wrong_vocabulary_are_refused(prosecutor, case):
