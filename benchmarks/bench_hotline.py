@@ -66,10 +66,10 @@ def _random_mobile(rng: random.Random) -> str:
 def _prepare(operators: int, preload: int, seed: int) -> tuple[list[str], list[str]]:
     """Operators with tokens, and the preloaded history. Returns the tokens and some numbers that called before."""
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from sistra.accounts.capabilities import Role
     from sistra.accounts.models import Agency, User
+    from sistra.accounts.tokens import token_create, token_revoke, tokens_of
     from sistra.hotline.models import Contact
     from sistra.hotline.phone import phone_hash
 
@@ -83,7 +83,10 @@ def _prepare(operators: int, preload: int, seed: int) -> tuple[list[str], list[s
         if created:
             user.set_unusable_password()
             user.save()
-        tokens.append(Token.objects.get_or_create(user=user)[0].key)
+        # a secret is shown only when created: each run revokes the previous run's tokens and makes new ones
+        for old in tokens_of(user).filter(revoked_at__isnull=True):
+            token_revoke(actor=None, token=old)
+        tokens.append(token_create(actor=None, user=user, name="benchmark")[1])
     existing = Contact.objects.filter(owner_agency=hotline).count()
     numbers = [_random_mobile(rng) for _ in range(5000)]
     if existing < preload:
@@ -147,7 +150,7 @@ class Operator(threading.Thread):
     def post(self, conn, payload) -> tuple[int, bytes]:
         body = json.dumps(payload)
         conn.request("POST", API_PATH, body=body, headers={
-            "Authorization": f"Token {self.token}", "Content-Type": "application/json", "Connection": "keep-alive"})
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json", "Connection": "keep-alive"})
         response = conn.getresponse()
         return response.status, response.read()
 

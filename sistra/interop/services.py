@@ -2,12 +2,21 @@
 the people and cases services (which record the change history) inside one transaction: all or nothing, or,
 when asked, only the valid rows. An export records who took which cases' identities out of SISTRA.
 
+An export of personal data states its purpose (recorded with it), and comes as an AES-encrypted ZIP whose
+password is returned once to the caller and stored nowhere; an import reads a plain workbook or that
+archive.
+
 Formats are registered in FORMATS; the `sistra import` / `sistra export` commands offer what is there."""
 
+import io
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pyzipper
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,10 +24,11 @@ from django.utils.translation import gettext_lazy
 
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.audit.models import AccessLog
-from sistra.audit.services import log_access
+from sistra.audit.services import log_access, log_export
 from sistra.cases.access import writable_cases
 from sistra.cases.models import Case, CaseVictim
 from sistra.cases.services import INITIAL_STAGE, case_change_stage, case_create, place_add, victim_add
+from sistra.core.exports import new_archive_password, protected_zip
 from sistra.people.access import visible_persons
 from sistra.people.models import Person
 from sistra.people.services import person_create
@@ -59,12 +69,20 @@ class ImportReport:
         return not self.committed
 
 
+PURPOSE_MIN_LENGTH = 5
+PURPOSE_MAX_LENGTH = 200
+# an HTCDS workbook of a whole country is a few megabytes; a member claiming more is not one of ours
+MAX_WORKBOOK_BYTES = 200 * 1024 * 1024
+
+
 @dataclass
 class ExportReport:
     format: str
     rows: int
     cases: int
     withheld_cases: int
+    # the archive's password: for the caller to show once; never logged, so kept out of repr()
+    password: str = field(default="", repr=False)
 
 
 class RowFailure(Exception):
@@ -122,8 +140,9 @@ def _fail(row: RowInput, column: str, message: str):
 # ----------------------------------------------------------------------------------------------- import
 
 
-def htcds_import(*, actor, path, skip_invalid: bool = False) -> ImportReport:
-    """Import an HTCDS v2 workbook (rows: victims of criminal cases) as `actor`. Every row and column is
+def htcds_import(*, actor, path, skip_invalid: bool = False, password: str | None = None) -> ImportReport:
+    """Import an HTCDS v2 workbook (rows: victims of criminal cases) as `actor`: a plain .xlsx, or the
+    password-protected ZIP that `htcds_export` writes (with its `password`). Every row and column is
     validated before anything is written; on any error nothing is imported, unless skip_invalid, in which
     case the valid rows are imported and the others reported. Importing the same file again adds nothing."""
     if not has_capability(actor, Capability.DATA_IMPORT) or not actor.agency_id:
@@ -131,7 +150,12 @@ def htcds_import(*, actor, path, skip_invalid: bool = False) -> ImportReport:
             _("El usuario %(user)s no tiene permiso para importar datos.") % {"user": actor.username}
         )
     report = ImportReport(format="htcds")
-    sheet = htcds.read_workbook(path)
+    try:
+        workbook = _workbook_source(path, password)
+    except _ArchiveError as exc:
+        report.errors.append(CellError(0, "", str(exc)))
+        return report
+    sheet = htcds.read_workbook(workbook)
     report.errors.extend(sheet.errors)
     report.rows_read = len(sheet.rows)
     if any(e.row < FIRST_DATA_ROW for e in sheet.errors):
@@ -176,6 +200,45 @@ def htcds_import(*, actor, path, skip_invalid: bool = False) -> ImportReport:
             report.committed = True
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
+
+
+class _ArchiveError(Exception):
+    pass
+
+
+def _workbook_source(path, password: str | None):
+    """What to hand to the workbook reader: the path itself for a plain workbook (or anything that is not a
+    ZIP archive, which the reader then reports), or the workbook inside an archive, read into memory, so the
+    decrypted data never touches the disk."""
+    try:
+        archive = pyzipper.AESZipFile(path)
+    except (pyzipper.BadZipFile, OSError, ValueError):
+        return path
+    with archive:
+        names = archive.namelist()
+        if "[Content_Types].xml" in names:
+            return path  # a workbook is itself a ZIP archive: this one is a plain .xlsx
+        members = [i for i in archive.infolist() if not i.is_dir()]
+        if len(members) != 1 or not members[0].filename.lower().endswith(".xlsx"):
+            raise _ArchiveError(_("El archivo ZIP debe contener un solo libro de Excel (.xlsx)."))
+        member = members[0]
+        if member.file_size > MAX_WORKBOOK_BYTES:
+            raise _ArchiveError(_("El libro de Excel dentro del archivo ZIP es demasiado grande."))
+        encrypted = bool(member.flag_bits & 0x1)
+        if encrypted and not password:
+            raise _ArchiveError(
+                _("El archivo ZIP está protegido con contraseña: indique la contraseña para importarlo.")
+            )
+        try:
+            with archive.open(member, pwd=password.encode() if encrypted else None) as handle:
+                data = handle.read(MAX_WORKBOOK_BYTES + 1)
+        except RuntimeError:
+            raise _ArchiveError(_("La contraseña del archivo ZIP no es correcta.")) from None
+        except (pyzipper.BadZipFile, OSError, EOFError, ValueError):
+            raise _ArchiveError(_("El archivo ZIP está dañado o no se puede leer.")) from None
+    if len(data) > MAX_WORKBOOK_BYTES:
+        raise _ArchiveError(_("El libro de Excel dentro del archivo ZIP es demasiado grande."))
+    return io.BytesIO(data)
 
 
 def _warn_unstored_columns(sheet: htcds.Sheet, report: ImportReport) -> None:
@@ -437,17 +500,41 @@ def _match_person(actor, row: RowInput, case: Case) -> Person | None:
 # ----------------------------------------------------------------------------------------------- export
 
 
+def clean_export_purpose(purpose: str | None) -> str:
+    """The stated purpose of an export, in one line; refused if it says nothing."""
+    text = " ".join((purpose or "").split())
+    if len(text) < PURPOSE_MIN_LENGTH:
+        raise ValidationError(
+            _(
+                "Indique la finalidad de la exportación en unas palabras (al menos %(min)s caracteres): "
+                "queda registrada junto con la exportación."
+            )
+            % {"min": PURPOSE_MIN_LENGTH},
+            code="purpose",
+        )
+    if len(text) > PURPOSE_MAX_LENGTH:
+        raise ValidationError(
+            _("La finalidad puede tener hasta %(max)s caracteres.") % {"max": PURPOSE_MAX_LENGTH},
+            code="purpose",
+        )
+    return text
+
+
 @transaction.atomic
-def htcds_export(*, actor, path) -> ExportReport:
-    """Write every victim of the cases the user may see, with identities, in the HTCDS v2 template. Only for
-    users who may take identities out of SISTRA; each exported victim is recorded in the access log."""
+def htcds_export(*, actor, path, purpose: str) -> ExportReport:
+    """Write every victim of the cases the user may see, with identities, in the HTCDS v2 template, as an
+    AES-256 encrypted ZIP at `path`; its new password is in the report, to be shown once. Only for users who
+    may take identities out of SISTRA, and only with a stated purpose. Each exported victim is recorded in
+    the access log, and the export itself with its purpose."""
     if not has_capability(actor, Capability.DATA_EXPORT) or not has_capability(
         actor, Capability.CASE_VIEW_IDENTITY
     ):
         raise PermissionDenied(_("Su rol no permite exportar datos de identidad de las víctimas."))
+    purpose = clean_export_purpose(purpose)
     selection = htcds_export_victims(actor)
     rows = [htcds.victim_row(v, convicted=v.has_conviction) for v in selection.victims]
-    # one row per victim, so "who has seen this person" includes the exports of their identity
+    # one row per victim, so "who has seen this person" includes the exports of their identity, and why
+    detail = _("Exportación HTCDS: %(purpose)s") % {"purpose": purpose}
     for victim in selection.victims:
         log_access(
             actor=actor,
@@ -455,12 +542,48 @@ def htcds_export(*, actor, path) -> ExportReport:
             person=victim.person,
             fields=EXPORTED_IDENTITY_FIELDS,
             purpose=AccessLog.Purpose.EXPORT,
-            detail=_("Exportación HTCDS"),
+            detail=detail,
         )
-    htcds.write_workbook(path, rows)  # last: if it fails, the access log rows roll back with it
-    return ExportReport(
-        format="htcds", rows=len(rows), cases=len(selection.cases), withheld_cases=selection.withheld_cases
+    log_export(
+        actor=actor,
+        model_label="cases.casevictim",
+        count=len(rows),
+        purpose=purpose,
+        detail=_("HTCDS, %(cases)s casos, ZIP cifrado.") % {"cases": len(selection.cases)},
     )
+    password = new_archive_password()
+    path = Path(path)
+    archive = protected_zip({f"{path.stem}.xlsx": _workbook_bytes(rows)}, password)
+    _write_private(path, archive)  # last: if it fails, the access log rows roll back with it
+    return ExportReport(
+        format="htcds",
+        rows=len(rows),
+        cases=len(selection.cases),
+        withheld_cases=selection.withheld_cases,
+        password=password,
+    )
+
+
+def _workbook_bytes(rows: list[dict]) -> bytes:
+    # htcds.write_workbook writes to a path: a private directory (0700) that is gone when this returns
+    with tempfile.TemporaryDirectory(prefix="sistra-export-") as directory:
+        workbook = Path(directory) / "htcds.xlsx"
+        htcds.write_workbook(workbook, rows)
+        return workbook.read_bytes()
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write readable by the owner only, through a temporary file, so a failure leaves no half archive."""
+    fd, tmp = tempfile.mkstemp(suffix=".zip", dir=path.resolve().parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------- formats
@@ -469,8 +592,8 @@ def htcds_export(*, actor, path) -> ExportReport:
 @dataclass(frozen=True)
 class ExchangeFormat:
     """A file format the console commands can import and/or export. An importer takes (actor=, path=,
-    skip_invalid=) and returns an ImportReport; an exporter takes (actor=, path=) and returns an
-    ExportReport."""
+    skip_invalid=, password=) and returns an ImportReport; an exporter takes (actor=, path=, purpose=), writes
+    a password-protected archive and returns an ExportReport with its password."""
 
     code: str
     label: object

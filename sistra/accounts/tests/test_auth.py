@@ -55,12 +55,12 @@ def test_the_login_url_names_stay_the_entry_points(db):
 def test_a_user_signs_in_with_username_and_password(client, prosecutor):
     response = sign_in(client, "fiscal")
     assert response.status_code == 302
-    assert response["Location"] == reverse("cases:list")
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("cases:list")).status_code == 200
 
 
 def test_the_username_is_not_case_sensitive(client, prosecutor):
-    assert sign_in(client, "FISCAL")["Location"] == reverse("cases:list")
+    assert sign_in(client, "FISCAL")["Location"] == reverse("home")
 
 
 def test_sign_in_returns_to_the_page_asked_for(client, prosecutor):
@@ -73,7 +73,7 @@ def test_sign_in_returns_to_the_page_asked_for(client, prosecutor):
 def test_sign_in_never_redirects_to_another_site(client, prosecutor):
     response = client.post(reverse("login"), {"login": "fiscal", "password": PASSWORD,
                                               "next": "https://malicioso.example/"})
-    assert response["Location"] == reverse("cases:list")
+    assert response["Location"] == reverse("home")
 
 
 def test_a_wrong_password_is_refused_in_spanish(client, prosecutor):

@@ -7,10 +7,10 @@ from unittest import mock
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.test import APIClient
 
+from sistra.accounts.tokens import token_create
 from sistra.audit.models import AccessLog
 from sistra.cases import services as case_services
 from sistra.core.testing import make_case, make_person
@@ -24,8 +24,8 @@ NAMES = ["Rosa", "Juana", "Flor", "Maribel"]
 
 def api(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = token_create(actor=user, user=user, name="pruebas")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 
 

@@ -19,12 +19,24 @@ TODAY = timezone.localdate()
 @pytest.fixture
 def fiscalias(db):
     return [
-        AgencyFactory(code="fistrap-cusco", name="FISTRAP Cusco", kind=Agency.Kind.FISCALIA,
-                      distrito_fiscal=DistritoFiscal.objects.get(code="cusco")),
-        AgencyFactory(code="fistrap-madre-de-dios", name="FISTRAP Madre de Dios", kind=Agency.Kind.FISCALIA,
-                      distrito_fiscal=DistritoFiscal.objects.get(code="madre-de-dios")),
-        AgencyFactory(code="fistrap-lima", name="FISTRAP Lima", kind=Agency.Kind.FISCALIA,
-                      distrito_fiscal=DistritoFiscal.objects.get(code="lima-centro")),
+        AgencyFactory(
+            code="fistrap-cusco",
+            name="FISTRAP Cusco",
+            kind=Agency.Kind.FISCALIA,
+            distrito_fiscal=DistritoFiscal.objects.get(code="cusco"),
+        ),
+        AgencyFactory(
+            code="fistrap-madre-de-dios",
+            name="FISTRAP Madre de Dios",
+            kind=Agency.Kind.FISCALIA,
+            distrito_fiscal=DistritoFiscal.objects.get(code="madre-de-dios"),
+        ),
+        AgencyFactory(
+            code="fistrap-lima",
+            name="FISTRAP Lima",
+            kind=Agency.Kind.FISCALIA,
+            distrito_fiscal=DistritoFiscal.objects.get(code="lima-centro"),
+        ),
     ]
 
 
@@ -108,7 +120,8 @@ def test_no_date_is_in_the_future_and_dates_are_in_order(seeded):
 def test_timeline_follows_the_procedural_stages_and_matches_the_case(seeded):
     next_stages = defaultdict(set)
     for src, dst in ProceduralStage.next_stages.through.objects.values_list(
-            "from_proceduralstage_id", "to_proceduralstage_id"):
+        "from_proceduralstage_id", "to_proceduralstage_id"
+    ):
         next_stages[src].add(dst)
     events = defaultdict(list)
     for e in CaseEvent.objects.filter(kind=CaseEvent.Kind.STAGE_CHANGE).order_by("date", "id"):
@@ -129,7 +142,8 @@ def test_timeline_follows_the_procedural_stages_and_matches_the_case(seeded):
 def test_status_follows_the_stage(seeded):
     for case in Case.objects.all():
         expected = {"archivo": Case.Status.ARCHIVED, "ejecucion": Case.Status.CLOSED}.get(
-            case.current_stage_id, Case.Status.ACTIVE)
+            case.current_stage_id, Case.Status.ACTIVE
+        )
         assert case.status == expected
 
 
@@ -137,7 +151,8 @@ def test_attrition_is_realistic(seeded):
     total = Case.objects.count()
     archived = Case.objects.filter(status=Case.Status.ARCHIVED).count()
     investigating = Case.objects.filter(
-        current_stage__in=["denuncia", "diligencias_preliminares", "investigacion_preparatoria"]).count()
+        current_stage__in=["denuncia", "diligencias_preliminares", "investigacion_preparatoria"]
+    ).count()
     convicted = CaseDefendant.objects.filter(outcome=CaseDefendant.Outcome.CONVICTED).count()
 
     assert 0.45 <= archived / total <= 0.75
@@ -186,7 +201,9 @@ def test_places_fill_the_department_as_the_services_do(seeded):
 
 def test_persons_have_two_surnames_and_valid_unique_dnis(seeded):
     persons = list(Person.objects.all())
-    dnis = list(IdentityDocument.objects.filter(kind=IdentityDocument.Kind.DNI).values_list("number", flat=True))
+    dnis = list(
+        IdentityDocument.objects.filter(kind=IdentityDocument.Kind.DNI).values_list("number", flat=True)
+    )
 
     assert sum(1 for p in persons if p.last_name_paternal and p.last_name_maternal) > 0.9 * len(persons)
     assert all(p.search_key and p.surnames_key for p in persons)

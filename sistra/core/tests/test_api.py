@@ -2,10 +2,10 @@ import pytest
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from sistra.accounts.models import Agency
+from sistra.accounts.tokens import token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, secret = token_create(actor=user, user=user, name="pruebas")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 
 
@@ -25,7 +25,7 @@ def api(user=None) -> APIClient:
 def test_reference_lists_refuse_anonymous_requests_with_401(url):
     response = api().get(url)
     assert response.status_code == 401
-    assert response["WWW-Authenticate"].startswith("Token")
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_wrong_token_is_refused(prosecutor):

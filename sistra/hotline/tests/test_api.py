@@ -2,9 +2,9 @@
 hotline agency of the token's user."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from sistra.accounts.tokens import token_create
 from sistra.audit.models import ChangeEvent
 from sistra.hotline import services
 from sistra.hotline.models import Contact
@@ -19,8 +19,8 @@ URL = "/api/v1/hotline/contacts/"
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, secret = token_create(actor=user, user=user, name="pruebas")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 
 

@@ -295,3 +295,16 @@ def read_cells(path) -> list[list]:
     rows = [[cell.value for cell in row] for row in wb.worksheets[0].iter_rows()]
     wb.close()
     return rows
+
+
+PURPOSE = "Remisión a la OIM para el informe anual"
+
+
+def unpack(archive, password: str, out):
+    """The workbook inside an export's protected ZIP, written to `out` (a test's own temporary folder)."""
+    import pyzipper
+
+    with pyzipper.AESZipFile(archive) as zf:
+        (name,) = zf.namelist()
+        out.write_bytes(zf.read(name, pwd=password.encode()))
+    return out

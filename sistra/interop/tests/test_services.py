@@ -1,26 +1,30 @@
 import datetime
+import stat
 
 import pytest
-from django.core.exceptions import PermissionDenied
+import pyzipper
+from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 
 from sistra.audit.models import AccessLog
 from sistra.cases.models import Case, CaseDefendant, CasePlace, CaseVictim
 from sistra.cases.services import case_change_stage, defendant_add, defendant_update, place_add
+from sistra.core.exports import protected_zip
 from sistra.core.testing import make_case, make_person, stage
 from sistra.interop import htcds
 from sistra.interop.services import htcds_export, htcds_import
 from sistra.people.models import IdentityDocument, Person
 
-from .conftest import delete_cases_and_persons, domain_content, read_cells
+from .conftest import PURPOSE, delete_cases_and_persons, domain_content, read_cells, unpack
 
 D = datetime.date
 
 
 def export(actor, tmp_path, name="export.xlsx"):
-    path = tmp_path / name
-    htcds_export(actor=actor, path=path)
-    return path
+    """Export as `actor` and return the workbook taken out of the protected archive."""
+    archive = tmp_path / f"{name.removesuffix('.xlsx')}.zip"
+    report = htcds_export(actor=actor, path=archive, purpose=PURPOSE)
+    return unpack(archive, report.password, tmp_path / name)
 
 
 def sheet_rows(path) -> list[dict]:
@@ -49,10 +53,12 @@ def test_round_trip_through_an_empty_database_keeps_every_cell_and_every_field(
 ):
     mine = [exchange_cases["active"], exchange_cases["archived"]]
     before = domain_content(mine)
-    first = export(prosecutor, tmp_path, "first.xlsx")
+    archive = tmp_path / "first.zip"
+    password = htcds_export(actor=prosecutor, path=archive, purpose=PURPOSE).password
+    first = unpack(archive, password, tmp_path / "first.xlsx")
     delete_cases_and_persons()
 
-    report = htcds_import(actor=prosecutor, path=first)
+    report = htcds_import(actor=prosecutor, path=archive, password=password)
 
     assert report.errors == [] and report.committed
     assert report.created == {"cases": 2, "persons": 5, "victims": 6, "places": 6}
@@ -157,20 +163,32 @@ def test_a_shared_case_is_exported_to_the_agency_it_is_shared_with(
 
 def test_an_analyst_may_not_export_identities(analyst, exchange_cases, tmp_path):
     with pytest.raises(PermissionDenied):
-        htcds_export(actor=analyst, path=tmp_path / "x.xlsx")
-    assert not (tmp_path / "x.xlsx").exists()
+        htcds_export(actor=analyst, path=tmp_path / "x.zip", purpose=PURPOSE)
+    assert not (tmp_path / "x.zip").exists()
     assert not AccessLog.objects.exists()
 
 
 def test_a_police_officer_may_not_export(police_officer, exchange_cases, tmp_path):
     with pytest.raises(PermissionDenied):
-        htcds_export(actor=police_officer, path=tmp_path / "x.xlsx")
+        htcds_export(actor=police_officer, path=tmp_path / "x.zip", purpose=PURPOSE)
+
+
+@pytest.mark.parametrize("purpose", ["", "   ", "xx", None])
+def test_an_export_without_a_stated_purpose_is_refused_and_leaves_nothing(
+    prosecutor, exchange_cases, tmp_path, purpose
+):
+    with pytest.raises(ValidationError, match="Indique la finalidad de la exportación"):
+        htcds_export(actor=prosecutor, path=tmp_path / "x.zip", purpose=purpose)
+    assert not list(tmp_path.iterdir())
+    assert not AccessLog.objects.exists()
 
 
 def test_the_export_is_recorded_in_the_access_log_per_victim(prosecutor, exchange_cases, tmp_path):
     export(prosecutor, tmp_path)
 
-    logs = AccessLog.objects.filter(actor=prosecutor, purpose=AccessLog.Purpose.EXPORT)
+    logs = AccessLog.objects.filter(
+        actor=prosecutor, purpose=AccessLog.Purpose.EXPORT, person_uuid__isnull=False
+    )
     assert logs.count() == 6
     assert {log.object_uuid for log in logs} == {
         exchange_cases["active"].uuid,
@@ -178,6 +196,61 @@ def test_the_export_is_recorded_in_the_access_log_per_victim(prosecutor, exchang
     }
     assert logs.filter(person_uuid=exchange_cases["minor"].uuid).count() == 2
     assert all("documents" in log.fields for log in logs)
+    assert all(PURPOSE in log.detail for log in logs)
+
+
+def test_the_export_itself_is_logged_once_with_its_purpose_and_never_its_password(
+    prosecutor, exchange_cases, tmp_path
+):
+    report = htcds_export(actor=prosecutor, path=tmp_path / "casos.zip", purpose=f"  {PURPOSE}  ")
+
+    export_row = AccessLog.objects.get(purpose=AccessLog.Purpose.EXPORT, person_uuid__isnull=True)
+    assert export_row.actor == prosecutor and export_row.model == "cases.casevictim"
+    assert export_row.detail.startswith(f"{PURPOSE} — 6 registros.")
+    assert not any(report.password in log.detail for log in AccessLog.objects.all())
+    assert report.password not in repr(report)
+
+
+def test_the_export_is_an_encrypted_zip_readable_only_by_its_owner(prosecutor, exchange_cases, tmp_path):
+    archive = tmp_path / "casos.zip"
+    report = htcds_export(actor=prosecutor, path=archive, purpose=PURPOSE)
+
+    assert len(report.password) >= 16
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    with pyzipper.AESZipFile(archive) as zf:
+        assert zf.namelist() == ["casos.xlsx"]
+        assert zf.infolist()[0].flag_bits & 0x1  # encrypted
+        with pytest.raises(RuntimeError):
+            zf.read("casos.xlsx")
+        with pytest.raises(RuntimeError):
+            zf.read("casos.xlsx", pwd=b"otra-contrasena")
+    assert b"Quispe" not in archive.read_bytes()
+    assert list(tmp_path.iterdir()) == [archive]  # no plain workbook left behind
+
+
+def test_the_import_of_an_archive_asks_for_its_password(prosecutor, exchange_cases, tmp_path):
+    archive = tmp_path / "casos.zip"
+    password = htcds_export(actor=prosecutor, path=archive, purpose=PURPOSE).password
+    delete_cases_and_persons()
+
+    missing = htcds_import(actor=prosecutor, path=archive)
+    wrong = htcds_import(actor=prosecutor, path=archive, password="no-es-esta")
+
+    assert missing.refused and "protegido con contraseña" in missing.errors[0].message
+    assert wrong.refused and "contraseña del archivo ZIP no es correcta" in wrong.errors[0].message
+    assert not Case.objects.exists()
+    assert htcds_import(actor=prosecutor, path=archive, password=password).committed
+    assert CaseVictim.objects.count() == 6
+
+
+def test_an_archive_that_does_not_hold_one_workbook_is_refused(prosecutor, tmp_path):
+    archive = tmp_path / "otro.zip"
+    archive.write_bytes(protected_zip({"a.csv": b"x", "b.csv": b"y"}, "clave-de-prueba"))
+
+    report = htcds_import(actor=prosecutor, path=archive, password="clave-de-prueba")
+
+    assert report.refused
+    assert report.errors[0].message == "El archivo ZIP debe contener un solo libro de Excel (.xlsx)."
 
 
 # ------------------------------------------------------------------------------------------ formula guard

@@ -1,6 +1,9 @@
 """`sistra import FORMAT FILE`: import an exchange file in the name of a user (formats:
-sistra.interop.services.FORMATS)."""
+sistra.interop.services.FORMATS): a plain workbook, or the password-protected ZIP that `sistra export`
+writes."""
 
+import sys
+from getpass import getpass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
@@ -21,9 +24,9 @@ ENTITY_LABELS = {
 
 class Command(BaseCommand):
     help_text = gettext_lazy(
-        "Importa un archivo de intercambio (htcds: plantilla Excel HTCDS v2) a nombre de un usuario. "
-        "Valida todas las filas antes de escribir: si alguna tiene errores no importa nada, salvo con "
-        "--skip-invalid."
+        "Importa un archivo de intercambio (htcds: plantilla Excel HTCDS v2, .xlsx, o el ZIP cifrado que "
+        "produce «sistra export», con --password) a nombre de un usuario. Valida todas las filas antes de "
+        "escribir: si alguna tiene errores no importa nada, salvo con --skip-invalid."
     )
 
     @property
@@ -36,7 +39,13 @@ class Command(BaseCommand):
             choices=sorted(code for code, f in FORMATS.items() if f.importer),
             help=_("formato del archivo"),
         )
-        parser.add_argument("path", help=_("archivo a importar"))
+        parser.add_argument("path", help=_("archivo a importar (.xlsx, o .zip cifrado)"))
+        parser.add_argument(
+            "--password",
+            help=_(
+                "contraseña del archivo ZIP cifrado (si se omite en una terminal, se pregunta sin mostrarla)"
+            ),
+        )
         parser.add_argument(
             "--skip-invalid", action="store_true", help=_("importar las filas válidas y reportar las demás")
         )
@@ -49,15 +58,23 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(_("No existe el archivo %(path)s.") % {"path": path})
+        password = options["password"]
+        if password is None and path.suffix.lower() == ".zip" and sys.stdin.isatty():
+            # asked, not typed on the command line, so it stays out of the shell history and the process list
+            password = getpass(_("Contraseña del archivo ZIP: ")) or None
         try:
             actor = command_actor(agency_code=options["agency"], username=options["user"])
             report = FORMATS[options["format"]].importer(
-                actor=actor, path=path, skip_invalid=options["skip_invalid"]
+                actor=actor, path=path, skip_invalid=options["skip_invalid"], password=password
             )
         except (ActorNotFound, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
         self.print_report(report)
         if report.refused:
+            whole_file = [e.message for e in report.errors if e.row == 0]
+            if whole_file:
+                # the file could not be read at all (not a workbook, a wrong password): no row to skip
+                raise CommandError(_("No se importó nada: %(reason)s") % {"reason": " ".join(whole_file)})
             if report.errors:
                 raise CommandError(
                     _(

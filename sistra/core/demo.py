@@ -1,0 +1,236 @@
+"""Demo data: the agencies that fight trafficking in Peru, one user per role and a few hundred synthetic
+cases, so `sistra demo` shows a working system on a fresh machine. Loading is idempotent: a second run
+creates nothing and changes nothing (a demo user whose password was changed keeps it)."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency, User
+from sistra.core.models import DistritoFiscal, Term, Ubigeo
+
+# Documented in README and printed by `sistra demo`: never use demo accounts outside a demo machine.
+DEMO_PASSWORD = "Sistra-Demo-2026"
+DEMO_CASES = 300
+DEMO_SEED = 2026
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    code: str
+    name: str
+    kind: str
+    organisation_type: str = ""  # Term code of the organisation_type vocabulary (HTCDS)
+    distrito_fiscal: str = ""
+    ubigeo: str = ""
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    agency: str
+    first_name: str
+    last_name: str
+
+
+K = Agency.Kind
+FISCALIAS = ("fistrap-cusco", "fistrap-lima", "fistrap-madre-de-dios")
+AGENCIES = [
+    DemoAgency(
+        "fistrap-cusco",
+        "FISTRAP Cusco — Fiscalía Especializada en Delitos de Trata de Personas",
+        K.FISCALIA,
+        "fiscalia",
+        "cusco",
+        "080101",
+    ),
+    DemoAgency(
+        "fistrap-lima",
+        "FISTRAP Lima — Fiscalía Especializada en Delitos de Trata de Personas",
+        K.FISCALIA,
+        "fiscalia",
+        "lima-centro",
+        "150101",
+    ),
+    DemoAgency(
+        "fistrap-madre-de-dios",
+        "FISTRAP Madre de Dios — Fiscalía Especializada en Delitos de Trata de Personas",
+        K.FISCALIA,
+        "fiscalia",
+        "madre-de-dios",
+        "170101",
+    ),
+    DemoAgency(
+        "pnp-dirctptim",
+        "PNP DIRCTPTIM — Dirección contra la Trata de Personas y Tráfico Ilícito de Migrantes",
+        K.POLICE,
+        "pnp",
+        "",
+        "150101",
+    ),
+    DemoAgency(
+        "pj-cusco",
+        "Poder Judicial — Juzgado Penal Colegiado de Cusco",
+        K.COURT,
+        "poder_judicial",
+        "cusco",
+        "080101",
+    ),
+    DemoAgency(
+        "mimp", "Ministerio de la Mujer y Poblaciones Vulnerables (MIMP)", K.MIMP, "mimp", "", "150101"
+    ),
+    DemoAgency(
+        "oim-peru",
+        "Organización Internacional para las Migraciones (OIM Perú)",
+        K.INTERNATIONAL,
+        "iom",
+        "",
+        "150101",
+    ),
+    DemoAgency("tdh-peru", "Terre des Hommes — Perú", K.NGO, "ngo", "", "080101"),
+    DemoAgency(
+        "linea-0800-2-3232",
+        "Línea 0800-2-3232 contra la trata de personas",
+        K.HOTLINE,
+        "hotline",
+        "",
+        "150101",
+    ),
+    DemoAgency(
+        "caravana-de-la-vida",
+        "Caravana de la Vida — clínica móvil de Madre de Dios",
+        K.HEALTH,
+        "health_facility",
+        "",
+        "170101",
+    ),
+    DemoAgency(
+        "mininter-analisis",
+        "Ministerio del Interior — Unidad de Análisis y Estadística",
+        K.MININTER,
+        "central_government_organisation",
+        "",
+        "150101",
+    ),
+]
+
+R = Role
+USERS = [
+    DemoUser("admin", R.SYSTEM_ADMIN, "mininter-analisis", "Ana", "Torres Salazar"),
+    DemoUser("admin.cusco", R.AGENCY_ADMIN, "fistrap-cusco", "Jorge", "Cárdenas Huillca"),
+    DemoUser("fiscal.cusco", R.PROSECUTOR, "fistrap-cusco", "Rosa", "Quispe Mamani"),
+    # a second prosecutor in another fiscalía: she must not see the Cusco cases unless they are shared
+    DemoUser("fiscal.lima", R.PROSECUTOR, "fistrap-lima", "Carmen", "Rojas Vargas"),
+    DemoUser("policia", R.POLICE, "pnp-dirctptim", "Luis", "Mendoza Castillo"),
+    DemoUser("operadora", R.HOTLINE_OPERATOR, "linea-0800-2-3232", "Milagros", "Flores Ramos"),
+    DemoUser("supervisora", "hotline_supervisor", "linea-0800-2-3232", "Gladys", "Huanca Choque"),
+    DemoUser("salud", R.HEALTH_WORKER, "caravana-de-la-vida", "Edwin", "Condori Apaza"),
+    DemoUser("gestora", R.CASEWORKER, "mimp", "Lucía", "Chávez Gutiérrez"),
+    DemoUser("prevencion", R.PREVENTION_OFFICER, "tdh-peru", "Diana", "García Huamán"),
+    DemoUser("analista", R.ANALYST, "mininter-analisis", "Víctor", "Sánchez Díaz"),
+    DemoUser("auditor", R.AUDITOR, "mininter-analisis", "Julio", "Pérez Ccama"),
+]
+# Cases of FISTRAP Cusco shared on purpose, so the police and MIMP users have something to work on.
+SHARES = [
+    ("pnp-dirctptim", "write", 12, "Investigación conjunta con la DIRCTPTIM"),
+    ("mimp", "read", 6, "Atención y protección de las víctimas"),
+]
+
+
+def demo_users() -> list[DemoUser]:
+    """One user per role: the ones above, plus a generic one for any role added since (so the demo always
+    shows every role)."""
+    covered = {u.role for u in USERS}
+    extra = [
+        DemoUser(f"demo.{role}", role, "mininter-analisis", "Usuaria", "De Demostración")
+        for role in Role.values
+        if role not in covered
+    ]
+    return [u for u in USERS if u.role in Role.values] + extra
+
+
+@dataclass
+class DemoResult:
+    agencies_created: int = 0
+    users_created: int = 0
+    cases_created: int = 0
+    shares_created: int = 0
+    users: list[User] = field(default_factory=list)
+    mfa_users: list[str] = field(default_factory=list)
+
+
+def _ensure_agencies(result: DemoResult) -> dict[str, Agency]:
+    org_types = {t.code: t for t in Term.objects.filter(vocabulary=Term.Vocabulary.ORGANISATION_TYPE)}
+    districts = {d.code: d for d in DistritoFiscal.objects.all()}
+    ubigeos = {u.code: u for u in Ubigeo.objects.filter(code__in={a.ubigeo for a in AGENCIES if a.ubigeo})}
+    agencies = {}
+    for spec in AGENCIES:
+        agency, created = Agency.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "kind": spec.kind,
+                "htcds_organisation_type": org_types.get(spec.organisation_type),
+                "distrito_fiscal": districts.get(spec.distrito_fiscal),
+                "ubigeo": ubigeos.get(spec.ubigeo),
+            },
+        )
+        result.agencies_created += created
+        agencies[spec.code] = agency
+    return agencies
+
+
+def _ensure_users(agencies: dict[str, Agency], result: DemoResult) -> None:
+    from sistra.accounts.mfa import ensure_demo_totp, mfa_required
+
+    for spec in demo_users():
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = User(
+                username=spec.username,
+                role=spec.role,
+                agency=agencies[spec.agency],
+                first_name=spec.first_name,
+                last_name=spec.last_name,
+                is_staff=spec.role == Role.SYSTEM_ADMIN,
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            result.users_created += 1
+        if mfa_required(user):
+            # roles that see victims' identities must pass a second factor: a known TOTP secret lets the demo
+            # log in without a phone (`sistra totp USERNAME` prints the current code)
+            ensure_demo_totp(user)
+            result.mfa_users.append(user.username)
+        result.users.append(user)
+
+
+def _ensure_cases(agencies: dict[str, Agency], result: DemoResult, *, count: int) -> None:
+    from sistra.cases.models import Case
+    from sistra.cases.seed import seed_cases
+    from sistra.cases.services import case_share
+
+    fiscalias = [agencies[code] for code in FISCALIAS if agencies[code].distrito_fiscal_id]
+    if not count or not fiscalias or Case.objects.filter(fiscalia__in=fiscalias).exists():
+        return
+    result.cases_created = seed_cases(count=count, seed=DEMO_SEED, fiscalias=fiscalias).cases
+    prosecutor = User.objects.get(username="fiscal.cusco")
+    active_cusco = Case.objects.filter(fiscalia=agencies["fistrap-cusco"], status=Case.Status.ACTIVE)
+    taken = 0
+    for agency_code, level, how_many, reason in SHARES:
+        for case in active_cusco.order_by("-complaint_date", "-id")[taken : taken + how_many]:
+            case_share(actor=prosecutor, case=case, agency=agencies[agency_code], level=level, reason=reason)
+            result.shares_created += 1
+        taken += how_many
+
+
+@transaction.atomic
+def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
+    """Create what is missing of the demo agencies, users and cases; never touch what exists."""
+    result = DemoResult()
+    agencies = _ensure_agencies(result)
+    _ensure_users(agencies, result)
+    _ensure_cases(agencies, result, count=cases)
+    return result
