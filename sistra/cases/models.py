@@ -69,6 +69,8 @@ class Case(PublicModel):
         ]
         indexes = [
             models.Index(fields=["owner_agency", "-complaint_date"], name="case_owner_date_idx"),
+            # the list's order: the first page is read straight from this index
+            models.Index(fields=["-complaint_date", "-id"], name="case_list_order_idx"),
             models.Index(fields=["distrito_fiscal", "status"], name="case_df_status_idx"),
             models.Index(fields=["current_stage"], name="case_stage_idx"),
             models.Index(fields=["number"], name="case_number_idx"),

@@ -52,7 +52,9 @@ def case_list(actor, filters: CaseFilters, *, search_names: bool = True) -> Quer
         condition = Q(number__icontains=text)
         key = normalize(text)
         # a name search would tell a user who sees only pseudonyms (an analyst) which cases a named person is in
-        if search_names and key and has_capability(actor, Capability.CASE_VIEW_IDENTITY):
+        # text without a letter is a case number: names are not searched (it would scan the whole registry)
+        looks_like_name = any(c.isalpha() for c in key)
+        if search_names and looks_like_name and has_capability(actor, Capability.CASE_VIEW_IDENTITY):
             from sistra.people.models import Person
 
             name_match = Person.objects.all()
