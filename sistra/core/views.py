@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.capabilities import Capability, Role, has_capability
 
 
 @login_not_required
@@ -35,7 +35,13 @@ LANDING = [
 ]
 
 
+# Roles whose work is the figures start on the dashboard, even where they may also open cases.
+ROLE_LANDING = {Role.ANALYST: "stats:dashboard", Role.PREVENTION_OFFICER: "stats:dashboard"}
+
+
 def home(request):
+    if request.user.role in ROLE_LANDING:
+        return redirect(ROLE_LANDING[request.user.role])
     for capability, url_name in LANDING:
         if has_capability(request.user, capability):
             return redirect(url_name)

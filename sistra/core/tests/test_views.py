@@ -14,6 +14,8 @@ from sistra.core.testing import AgencyFactory, UserFactory
         (Role.CASEWORKER, "cases:list"),
         (Role.HEALTH_WORKER, "assistance:dashboard"),
         (Role.AUDITOR, "audit:log"),
+        (Role.ANALYST, "stats:dashboard"),
+        (Role.PREVENTION_OFFICER, "stats:dashboard"),
     ],
 )
 def test_home_sends_each_role_to_the_first_part_it_may_use(client, role, landing):

@@ -1,0 +1,389 @@
+"""Writes of the statistics part: asking for a refresh of the aggregates, and publishing open data. A release
+is requested (recorded and audited at once) and built in the background: tables with small cells suppressed,
+the same tables with differential privacy, and the CTDC victim-level file, k-anonymised."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sistra.accounts.capabilities import Capability, has_capability
+from sistra.audit.services import record_change
+
+from . import dimensions as dim
+from .aggregation import current_run
+from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, suppress_sharing_totals, suppress_table
+from .exports import CTDC_COLUMNS, ctdc_records, to_csv
+from .models import FactVictim, OpenDataRelease
+from .selectors import StatsFilters, load_figures
+
+logger = logging.getLogger(__name__)
+
+MAX_TOTAL_EPSILON = 10.0
+# Year × category tables published with suppression; those in one group share their yearly totals.
+SUPPRESSED_GROUPS = {
+    "victims": ["victims_by_sex", "victims_by_age_band", "victims_by_nationality", "victims_by_origin_dept"],
+    "cases": ["cases_by_df", "cases_by_stage", "cases_by_status", "cases_by_outcome"],
+}
+# Non-additive figures: published without totals (a victim may be in two categories).
+SUPPRESSED_ALONE = ["victims_by_form", "victims_by_exploitation_dept", "attrition"]
+# Differentially private tables: a person counts once (their first record in the period) and adds at most
+# `sensitivity` to the table.
+DP_TABLES = [
+    ("dp_victims_by_sex", _("Víctimas por año y sexo (privacidad diferencial)"), 1),
+    ("dp_victims_by_age_band", _("Víctimas por año y grupo de edad (privacidad diferencial)"), 1),
+    (
+        "dp_victims_by_exploitation_dept",
+        _("Víctimas por año y departamento de explotación (privacidad diferencial)"),
+        1,
+    ),
+    ("dp_victims_by_form", _("Víctimas por año y forma de explotación (privacidad diferencial)"), 2),
+]
+
+
+REFRESH_GRACE = datetime.timedelta(minutes=10)
+
+
+def aggregates_refresh_request(*, actor) -> bool:
+    """Queue a rebuild of the aggregates (after the current transaction commits), unless one is running or
+    finished a moment ago — a refresh of a national registry takes minutes. Returns whether one was queued."""
+    from .models import AggregateRun
+    from .tasks import refresh_aggregates
+
+    if not has_capability(actor, Capability.STATS_VIEW):
+        raise ValidationError(_("Su rol no le permite actualizar las estadísticas."))
+    recent = timezone.now() - REFRESH_GRACE
+    if (
+        AggregateRun.objects.filter(started_at__gte=recent)
+        .exclude(status=AggregateRun.Status.FAILED)
+        .exists()
+    ):
+        return False
+    logger.info("stats refresh requested by user %s", actor.pk)
+    transaction.on_commit(lambda: refresh_aggregates.enqueue())
+    return True
+
+
+@transaction.atomic
+def open_data_release_request(
+    *, actor, year_from: int, year_to: int, epsilon_per_table: float, threshold: int = THRESHOLD
+) -> OpenDataRelease:
+    errors: dict = {}
+    if not has_capability(actor, Capability.OPEN_DATA_PUBLISH):
+        errors["__all__"] = [_("Su rol no le permite publicar datos abiertos.")]
+    if year_to < year_from:
+        errors["year_to"] = [_("El año final no puede ser anterior al inicial.")]
+    if year_to > timezone.localdate().year:
+        errors["year_to"] = [_("No se pueden publicar datos de un año futuro.")]
+    if threshold < THRESHOLD:
+        errors["threshold"] = [_("El umbral no puede ser menor que %(n)s.") % {"n": THRESHOLD}]
+    if not epsilon_per_table or epsilon_per_table <= 0:
+        errors["epsilon_per_table"] = [_("El épsilon debe ser mayor que cero.")]
+    elif epsilon_per_table * len(DP_TABLES) > MAX_TOTAL_EPSILON:
+        errors["epsilon_per_table"] = [
+            _("El presupuesto total (%(total)s) supera el máximo permitido de %(max)s.")
+            % {"total": round(epsilon_per_table * len(DP_TABLES), 2), "max": MAX_TOTAL_EPSILON}
+        ]
+    run = current_run()
+    if run is None and not errors:
+        errors["__all__"] = [_("Aún no hay estadísticas calculadas: actualícelas antes de publicar.")]
+    if errors:
+        raise ValidationError(errors)
+    release = OpenDataRelease.objects.create(
+        created_by=actor,
+        year_from=year_from,
+        year_to=year_to,
+        run=run,
+        data_as_of=run.started_at,
+        epsilon_per_table=epsilon_per_table,
+        epsilon=epsilon_per_table * len(DP_TABLES),
+        threshold=threshold,
+        k_anonymity=CTDC_K,
+    )
+    record_change(
+        actor=actor,
+        action="create",
+        instance=release,
+        after={
+            "years": [year_from, year_to],
+            "epsilon_per_table": epsilon_per_table,
+            "epsilon": release.epsilon,
+            "threshold": threshold,
+            "k": CTDC_K,
+        },
+        summary=_("Publicación de datos abiertos %(a)s–%(b)s solicitada") % {"a": year_from, "b": year_to},
+    )
+    from .tasks import publish_open_data
+
+    transaction.on_commit(lambda: publish_open_data.enqueue(str(release.uuid)))
+    return release
+
+
+def open_data_release_build(*, release: OpenDataRelease) -> OpenDataRelease:
+    if release.status != OpenDataRelease.Status.PENDING:
+        return release
+    try:
+        files, tables = _build_files(release)
+    except Exception as exc:
+        logger.exception("open data release %s failed", release.uuid)
+        release.status = OpenDataRelease.Status.FAILED
+        release.error = type(exc).__name__[:300]
+        release.save(update_fields=["status", "error", "updated_at"])
+        return release
+    with transaction.atomic():
+        stored = []
+        for name, content in files.items():
+            path = release_path(release, name)
+            if default_storage.exists(path):
+                default_storage.delete(path)
+            default_storage.save(path, ContentFile(content))
+            stored.append({"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()})
+        release.files = stored
+        release.tables = tables
+        release.status = OpenDataRelease.Status.READY
+        release.save(update_fields=["files", "tables", "status", "updated_at"])
+        record_change(
+            actor=release.created_by,
+            action="update",
+            instance=release,
+            before={"status": OpenDataRelease.Status.PENDING},
+            after={"status": release.status, "files": [f["name"] for f in stored]},
+            summary=_("Datos abiertos publicados"),
+        )
+    return release
+
+
+def release_path(release: OpenDataRelease, name: str) -> str:
+    return f"open_data/{release.uuid}/{name}"
+
+
+def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]]:
+    run = release.run
+    if run is None:
+        raise ValueError("the aggregates of this release are gone")
+    years = list(range(release.year_from, release.year_to + 1))
+    filters = StatsFilters(year_from=release.year_from, year_to=release.year_to)
+    files: dict[str, bytes] = {}
+    tables: list[dict] = []
+    threshold = release.threshold
+
+    # 1. small-cell suppression
+    for group in SUPPRESSED_GROUPS.values():
+        data = load_figures(run, filters, group)
+        grids, keys = [], []
+        for code in group:
+            figure_keys = data[code].ordered_keys()
+            keys.append(figure_keys)
+            grids.append([[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys])
+        # no period totals per category: a release for a longer period would give away the last year by
+        # difference; the yearly totals are shared by the whole group and hidden alike
+        protected = suppress_sharing_totals(grids, threshold=threshold, row_totals=False)
+        for code, figure_keys, table in zip(group, keys, protected, strict=True):
+            figure = data[code].figure
+            rows = [
+                [key, figure.label(key), *[_shown(table.get(i, j)) for j in range(len(years))]]
+                for i, key in enumerate(figure_keys)
+            ]
+            rows.append(["", _("Total"), *[_shown(table.col_total(j)) for j in range(len(years))]])
+            name = f"{code}.csv"
+            files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
+            tables.append(
+                {
+                    "code": code,
+                    "title": str(figure.title),
+                    "method": "suppression",
+                    "threshold": threshold,
+                    "file": name,
+                    "rows": len(figure_keys),
+                    "suppressed": len(table.suppressed),
+                }
+            )
+    data = load_figures(run, filters, SUPPRESSED_ALONE)
+    for code in SUPPRESSED_ALONE:
+        figure = data[code].figure
+        figure_keys = data[code].ordered_keys()
+        grid = [[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys]
+        table = (
+            suppress_table(grid, threshold=threshold, row_totals=False, col_totals=False) if grid else None
+        )
+        rows = [
+            [key, figure.label(key), *[_shown(table.get(i, j)) for j in range(len(years))]]
+            for i, key in enumerate(figure_keys)
+        ]
+        name = f"{code}.csv"
+        files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
+        tables.append(
+            {
+                "code": code,
+                "title": str(figure.title),
+                "method": "suppression",
+                "threshold": threshold,
+                "file": name,
+                "rows": len(figure_keys),
+                "suppressed": len(table.suppressed) if table else 0,
+            }
+        )
+
+    # 2. differential privacy
+    counts = _dp_counts(run, years)
+    for code, title, sensitivity in DP_TABLES:
+        domain, matrix = counts[code]
+        flat = [matrix[(y, k)] for k in domain for y in years]
+        noisy = dp_counts(flat, epsilon=release.epsilon_per_table, sensitivity=sensitivity)
+        rows = []
+        for i, key in enumerate(domain):
+            values = noisy.values[i * len(years) : (i + 1) * len(years)]
+            # rounding small noisy counts away is post-processing: it costs no privacy and keeps the rule
+            # that no published cell is under the threshold
+            rows.append(
+                [key, _dp_label(code, key), *[v if v == 0 or v >= threshold else SUPPRESSED for v in values]]
+            )
+        name = f"{code}.csv"
+        files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
+        tables.append(
+            {
+                "code": code,
+                "title": str(title),
+                "method": "dp",
+                "epsilon": noisy.epsilon,
+                "sensitivity": sensitivity,
+                "scale": noisy.scale,
+                "mechanism": noisy.mechanism,
+                "file": name,
+                "rows": len(domain),
+                "threshold": threshold,
+            }
+        )
+
+    # 3. CTDC victim-level file
+    facts = FactVictim.objects.filter(run=run, year__gte=release.year_from, year__lte=release.year_to).values(
+        "year",
+        "sex",
+        "age",
+        "is_minor",
+        "nationality",
+        "form_mask",
+        "control_mask",
+        "relation",
+        "exploitation_countries",
+        "dept_mask",
+    )
+    records, report = ctdc_records(facts.iterator(chunk_size=10_000), run.meta, k=release.k_anonymity)
+    files["ctdc_victims.csv"] = to_csv(CTDC_COLUMNS, ([r.get(c, "") for c in CTDC_COLUMNS] for r in records))
+    tables.append(
+        {
+            "code": "ctdc_victims",
+            "title": str(_("Víctimas, registro por registro (formato CTDC)")),
+            "method": "k_anonymity",
+            "k": release.k_anonymity,
+            "file": "ctdc_victims.csv",
+            "rows": report["output"],
+            "suppressed_records": report["suppressed"],
+            "generalised": report["generalised"],
+        }
+    )
+
+    metadata = {
+        "release": str(release.uuid),
+        "years": [release.year_from, release.year_to],
+        "data_as_of": run.started_at.isoformat(),
+        "published_at": timezone.now().isoformat(),
+        "threshold": threshold,
+        "epsilon_per_table": release.epsilon_per_table,
+        "epsilon_total": release.epsilon,
+        "k_anonymity": release.k_anonymity,
+        "suppressed_marker": SUPPRESSED,
+        "tables": tables,
+        "notes": [
+            str(_("«x»: dato reservado (celda pequeña o supresión complementaria).")),
+            str(
+                _(
+                    "Las tablas «dp_» llevan ruido de Laplace discreto; cada persona cuenta una vez. "
+                    "El presupuesto "
+                    "total de privacidad es la suma de los épsilon de esas tablas."
+                )
+            ),
+            str(_("El año es el de la denuncia.")),
+        ],
+    }
+    files["metadata.json"] = json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")
+    return files, tables
+
+
+def _shown(value):
+    return SUPPRESSED if value is None else value
+
+
+def _dp_label(code: str, key: str) -> str:
+    from .sources.cases import _age_label, _form_label, _place_label, _sex_label
+
+    if code == "dp_victims_by_sex":
+        return _sex_label(key)
+    if code == "dp_victims_by_age_band":
+        return _age_label(key)
+    if code == "dp_victims_by_form":
+        return _form_label(key)
+    if key == "several":
+        return _("Varios departamentos")
+    return _place_label(key)
+
+
+def _dp_counts(run, years: list[int]) -> dict[str, tuple[list[str], dict]]:
+    """Counts per person (the unit of privacy): each person's first victim record in the period. The
+    domains are fixed in advance (they never depend on the data), so a zero is published like any count."""
+    from sistra.people.models import Person
+
+    forms = run.meta.get("forms", [])
+    domains = {
+        "dp_victims_by_sex": list(Person.Sex.values),
+        "dp_victims_by_age_band": list(dim.AGE_BAND_CODES),
+        "dp_victims_by_exploitation_dept": [*dim.DEPARTMENTS, "abroad", "several", "none"],
+        "dp_victims_by_form": [*forms, "none"],
+    }
+    matrices = {code: defaultdict(int) for code in domains}
+    seen: set[int] = set()
+    rows = (
+        FactVictim.objects.filter(run=run, year__gte=years[0], year__lte=years[-1])
+        .order_by("person_id", "year", "month", "case_id")
+        .values_list(
+            "person_id", "year", "sex", "age_band", "dept_mask", "exploitation_countries", "form_mask"
+        )
+    )
+    for person_id, year, sex, band, dept_mask, countries, form_mask in rows.iterator(chunk_size=20_000):
+        if person_id in seen:
+            continue
+        seen.add(person_id)
+        matrices["dp_victims_by_sex"][(year, sex if sex in domains["dp_victims_by_sex"] else "unknown")] += 1
+        matrices["dp_victims_by_age_band"][(year, band)] += 1
+        depts = dim.departments_in(dept_mask)
+        if len(depts) + (1 if countries else 0) > 1:
+            place = "several"
+        elif depts:
+            place = depts[0]
+        else:
+            place = "abroad" if countries else "none"
+        matrices["dp_victims_by_exploitation_dept"][(year, place)] += 1
+        # at most two forms per person: the sensitivity of that table is 2
+        for code in (dim.bits_in(form_mask, forms) or ["none"])[:2]:
+            matrices["dp_victims_by_form"][(year, code)] += 1
+    return {code: (domains[code], matrices[code]) for code in domains}
+
+
+def release_file(release: OpenDataRelease, name: str) -> bytes | None:
+    if name not in {f["name"] for f in release.files}:
+        return None
+    path = release_path(release, name)
+    if not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as f:
+        return f.read()
