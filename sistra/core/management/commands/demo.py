@@ -1,6 +1,8 @@
 """`sistra demo`: a working SISTRA on this machine in one command."""
 
 import os
+import subprocess
+import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -80,7 +82,20 @@ class Command(BaseCommand):
             )
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(self.style.SUCCESS(_("Abra %(url)s en su navegador.") % {"url": url}))
+        self.stdout.write(_("Calculando las estadísticas…"))
+        call_command("refresh_stats", verbosity=0)
         if no_serve:
             return
-        # no autoreloader: it would start this command (migrate, demo data) a second time in a child process
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+        # the background-task worker runs beside the web server, so nothing has to be started by hand
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "config.manage", "db_worker", "--queue-name", "*", "--no-startup-delay"],
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
+                                                                          "config.settings.base")},
+        )
+        self.stdout.write(_("Trabajador de tareas en segundo plano iniciado (sistra db_worker)."))
+        try:
+            # no autoreloader: it would start this command (migrate, demo data) a second time in a child process
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
