@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from sistra.audit.services import record_change, snapshot
 from sistra.core.validation import ConflictError, check_not_future, fmt, raise_if, today
 
-from .models import IdentityDocument, Person, PersonAlias
+from .models import IdentityDocument, Person, PersonAlias, new_person_code
 from .validators import clean_dni
 
 MAX_AGE = 120
@@ -99,6 +99,14 @@ def _save_documents(person: Person, docs: list[DocumentInput]) -> None:
         raise ValidationError({"documents": [_("Ya existe una persona registrada con ese documento.")]}) from None
 
 
+def _free_code() -> str:
+    """A pseudonym not yet taken: 32⁸ codes make a clash rare but, at a million persons, not impossible."""
+    while True:
+        code = new_person_code()
+        if not Person.objects.filter(code=code).exists():
+            return code
+
+
 def _person_snapshot(person: Person) -> dict:
     data = snapshot(person, exclude=("first_names_key", "surnames_key", "search_key"))
     data["documents"] = sorted(f"{d.kind}:{d.number}" for d in person.documents.all())
@@ -138,7 +146,8 @@ def person_create(
     }
     _clean_person_fields(fields)
     docs = _clean_documents(list(documents))
-    person = Person.objects.create(owner_agency=owner_agency or actor.agency, created_by=actor, **fields)
+    person = Person.objects.create(owner_agency=owner_agency or actor.agency, created_by=actor, code=_free_code(),
+                                   **fields)
     _save_documents(person, docs)
     for alias in aliases:
         if alias.strip():

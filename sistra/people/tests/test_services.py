@@ -315,3 +315,15 @@ def test_an_update_refuses_unknown_fields(prosecutor):
     person = make_person(actor=prosecutor)
     with pytest.raises(TypeError):
         person_update(actor=prosecutor, person=person, expected_version=1, owner_agency=None)
+
+
+@pytest.mark.django_db
+def test_a_new_person_never_gets_a_pseudonym_already_taken(prosecutor, monkeypatch):
+    from sistra.core.testing import make_person
+    from sistra.people import services
+
+    first = make_person(actor=prosecutor, first_names="Ana")
+    codes = iter([first.code, first.code, "P-NEWCODE1"])
+    monkeypatch.setattr(services, "new_person_code", lambda: next(codes))
+    second = make_person(actor=prosecutor, first_names="Luz")
+    assert second.code == "P-NEWCODE1"
