@@ -10,7 +10,8 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # control characters (a NUL byte among them) are no part of a name
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c) and c.isprintable())
     return " ".join(stripped.lower().replace("-", " ").replace("'", " ").split())
 
 

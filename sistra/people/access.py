@@ -42,6 +42,14 @@ def identity_condition(actor) -> Q:
     return condition
 
 
+def identity_persons(actor) -> QuerySet[Person]:
+    """The persons whose identity the user may see: the only ones a search by name or document may return
+    (finding a pseudonymous share by name would say who is behind the pseudonym)."""
+    if not has_capability(actor, Capability.PERSON_VIEW_IDENTITY) or not actor.agency_id:
+        return Person.objects.none()
+    return Person.objects.filter(identity_condition(actor))
+
+
 def can_see_identity(actor, person: Person | None = None) -> bool:
     """Names and documents only for roles whose work needs them (analysts see pseudonyms) and, for a given
     person, only where the agency holds that person's identity (not through a pseudonymous share)."""

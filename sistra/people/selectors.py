@@ -8,7 +8,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 
 from sistra.core.text import normalize
 
-from .access import visible_persons
+from .access import identity_persons
 from .models import IdentityDocument, Person, PersonAlias
 from .validators import clean_dni
 
@@ -85,7 +85,7 @@ def find_matches(
     same_name = Q(surnames_key=surnames_key, first_names_key=first_key) if surnames_key else Q(pk__in=[])
     same_birth = Q(date_of_birth=date_of_birth) if date_of_birth else Q(pk__in=[])
     qs = (
-        visible_persons(actor).filter(pk__in=candidate_ids)
+        identity_persons(actor).filter(pk__in=candidate_ids)
         .annotate(
             doc_hit=doc_hit if doc_numbers else Value(False),
             alias_hit=alias_hit if alias_keys else Value(False),
@@ -134,8 +134,12 @@ def document_owner(kind: str, number: str) -> Person | None:
 
 
 def person_search(actor, text: str) -> QuerySet[Person]:
-    key = normalize(text)
-    qs = visible_persons(actor)
-    for token in key.split():
+    """Persons matching every word of the text by name or alias, among those whose identity the user may
+    see. Text with no word left (punctuation, control characters) finds nobody."""
+    tokens = normalize(text).split()
+    if not tokens:
+        return Person.objects.none()
+    qs = identity_persons(actor)
+    for token in tokens:
         qs = qs.filter(Q(search_key__contains=token) | Q(aliases__alias_key__contains=token))
     return qs.distinct()
