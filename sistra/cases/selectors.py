@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.audit.models import ChangeEvent
+from sistra.core.selectors import stage_deadline
 from sistra.core.text import normalize
 
 from .access import visible_cases
@@ -108,10 +109,9 @@ class Deadline:
 
 def current_deadline(case: Case, *, today: datetime.date | None = None) -> Deadline | None:
     stage = case.current_stage
-    days = stage.deadline_days_complex if case.is_complex and stage.deadline_days_complex else stage.deadline_days
-    if not days:
+    due = stage_deadline(stage, started_on=case.stage_started_on, is_complex=case.is_complex)
+    if due is None:
         return None
-    due = case.stage_started_on + datetime.timedelta(days=days)
     today = today or timezone.localdate()
     return Deadline(stage_name=str(stage), due=due, days_left=(due - today).days, legal_basis=stage.deadline_basis)
 
