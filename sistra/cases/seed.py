@@ -347,8 +347,8 @@ class SeedError(Exception):
 class _Reference:
     """Everything the generator draws from, loaded once."""
 
-    def __init__(self, fiscalias: list[Agency]):
-        self.today = timezone.localdate()
+    def __init__(self, fiscalias: list[Agency], today: datetime.date | None = None):
+        self.today = today or timezone.localdate()
         self.stages = {s.code: s for s in ProceduralStage.objects.all()}
         if INITIAL_STAGE not in self.stages:
             raise SeedError("Faltan las etapas procesales: aplique las migraciones (sistra migrate).")
@@ -1058,16 +1058,20 @@ def seed_cases(
     batch_size: int = 5000,
     actor=None,
     progress: Callable[[int, int, float], None] | None = None,
+    today: datetime.date | None = None,
 ) -> SeedResult:
     """Create `count` synthetic cases (with their persons, victims, defendants, charges, places and
-    timeline) spread over `fiscalias` (default: every active fiscalía with a distrito fiscal)."""
+    timeline) spread over `fiscalias` (default: every active fiscalía with a distrito fiscal).
+
+    `today` is the reference date the synthetic history ends on (default: today in Lima); tests pass a
+    fixed one so that the same seed gives the same cases whatever day they run."""
     if count < 0:
         raise SeedError("El número de casos no puede ser negativo.")
     fiscalias = fiscalias if fiscalias is not None else default_fiscalias()
     if not fiscalias:
         raise SeedError("No hay fiscalías con distrito fiscal donde registrar los casos.")
     started = time.perf_counter()
-    ref = _Reference(fiscalias)
+    ref = _Reference(fiscalias, today)
     uniques = _Uniques()
     used_numbers: dict[int, set[str]] = defaultdict(set)
     for fiscalia_id, number in Case.objects.filter(fiscalia__in=fiscalias).values_list(

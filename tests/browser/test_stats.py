@@ -1,6 +1,8 @@
 """The statistics pages in a real browser: the dashboard and the maps render under the strict CSP with no
 script of their own, a figure leads to the case list, and the screenshots in docs/screenshots are taken."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 
@@ -44,7 +46,7 @@ def analyst_with_data(transactional_db):
             ("puno", "Puno"),
         )
     ]
-    seed_cases(count=600, seed=2026, fiscalias=fiscalias, batch_size=300)
+    seed_cases(count=600, seed=2026, fiscalias=fiscalias, batch_size=300, today=datetime.date(2026, 11, 22))
     refresh_aggregates()
     agency = AgencyFactory(code="mininter-analisis", name="MININTER — Análisis", kind=Agency.Kind.MININTER)
     return UserFactory(username="analista", agency=agency, role=Role.ANALYST)

@@ -2,6 +2,7 @@ import datetime
 from collections import defaultdict
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from sistra.accounts.models import Agency
@@ -226,3 +227,22 @@ def test_seeding_writes_one_summary_line_of_history(fiscalias):
 def test_it_refuses_without_fiscalias(db):
     with pytest.raises(SeedError):
         seed_cases(count=5, fiscalias=[])
+
+
+def _seeded_history() -> list[tuple]:
+    return list(Case.objects.order_by("number").values_list("number", "complaint_date", "current_stage_id"))
+
+
+@pytest.mark.parametrize("running_on", ["2026-12-06", "2031-03-15"])
+def test_the_same_seed_and_reference_day_give_the_same_cases_whatever_day_it_is(fiscalias, running_on):
+    reference_day = datetime.date(2026, 11, 22)
+    seed_cases(count=25, seed=7, fiscalias=fiscalias, today=reference_day)
+    expected = _seeded_history()
+    Case.objects.all().delete()
+    Person.objects.all().delete()  # codes and DNIs already taken would change the draws
+
+    with time_machine.travel(datetime.datetime.fromisoformat(running_on + "T12:00:00-05:00"), tick=False):
+        seed_cases(count=25, seed=7, fiscalias=fiscalias, today=reference_day)
+
+    assert _seeded_history() == expected
+    assert max(date for _, date, _ in expected) <= reference_day

@@ -23,6 +23,9 @@ from sistra.stats import dimensions
 
 D = datetime.date
 
+# The synthetic history ends on this day whatever day the suite runs, so figures do not move with the calendar.
+REFERENCE_DAY = D(2026, 11, 22)
+
 
 def term(vocabulary: str, code: str) -> Term:
     return Term.objects.get(vocabulary=vocabulary, code=code)
@@ -162,7 +165,7 @@ def seeded(fiscalia, other_fiscalia, handmade):
     Agency.objects.filter(pk=other_fiscalia.pk).update(distrito_fiscal=lima)
     fiscalia.refresh_from_db()
     other_fiscalia.refresh_from_db()
-    seed_cases(count=90, seed=20260, fiscalias=[fiscalia, other_fiscalia], batch_size=50)
+    seed_cases(count=90, seed=20260, fiscalias=[fiscalia, other_fiscalia], batch_size=50, today=REFERENCE_DAY)
     return handmade
 
 
