@@ -68,3 +68,57 @@ def _reference_data_for_transactional_tests(request):
 
     if not ProceduralStage.objects.exists():
         reference.load_all(apps)
+    from sistra.assistance.catalogue import load_service_types
+    from sistra.assistance.models import ServiceType
+
+    if not ServiceType.objects.exists():
+        load_service_types(apps)
+
+
+CELERY_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_celery.CeleryBackend",
+        "QUEUES": ["default", "stats"],
+        "OPTIONS": {"CELERY_APP": "config.celery.app"},
+    }
+}
+
+
+@pytest.fixture
+def celery_worker(settings, transactional_db):
+    """The tasks on the Celery backend with a real Redis broker and a worker thread of this process (the tests
+    marked `celery`; CI runs them with TASKS_BACKEND=celery against its Redis, on PostgreSQL). The worker has
+    its own database connection, so these tests commit their data (transactional_db)."""
+    import os
+
+    from django.db import connection
+
+    reason = None
+    if os.environ.get("TASKS_BACKEND") != "celery":
+        reason = "the Celery tests run with TASKS_BACKEND=celery (CI does)"
+    elif connection.vendor != "postgresql":
+        reason = "the Celery worker thread needs a database it can share: PostgreSQL"
+    if reason:
+        if os.environ.get("SISTRA_REQUIRE_CELERY"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app, register_django_tasks
+
+    settings.TASKS = CELERY_TASKS
+    register_django_tasks(app)
+    # messages left by an earlier test (deferred ones wait in Redis until their time) must not reach this one
+    _purge_celery_queues(app)
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, queues=["default", "stats"], shutdown_timeout=30
+    ):
+        yield app
+    _purge_celery_queues(app)
+
+
+def _purge_celery_queues(app) -> None:
+    with app.connection_for_write() as connection:
+        for queue in ("default", "stats"):
+            connection.default_channel.queue_purge(queue)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sistra.core.db_router.ReplicaReadsMiddleware",
     # last, as django-axes asks: it turns a lockout flagged during the request into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -259,12 +260,63 @@ SPECTACULAR_SETTINGS = {
 
 # Background work: Django's tasks API. By default a database-backed queue whose worker `sistra demo` starts
 # itself (`sistra db_worker`); at national scale set TASKS_BACKEND to a broker-backed backend (docs/deployment.md).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "celery": "django_tasks_celery.CeleryBackend",
+}
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASKS_BACKENDS.get(
+            os.environ.get("TASKS_BACKEND", "database"), os.environ.get("TASKS_BACKEND", "")
+        ),
         "QUEUES": ["default", "stats"],
+        "OPTIONS": {},
     }
 }
+if TASKS["default"]["BACKEND"] == TASKS_BACKENDS["celery"]:
+    TASKS["default"]["OPTIONS"] = {"CELERY_APP": "config.celery.app"}
+
+# Celery (TASKS_BACKEND=celery): Redis as broker and result store. The queue names are Django's ("default",
+# "stats"), so a worker started with `-Q default,stats` serves both; the schedule replaces the cron lines of
+# docs/deployment.md (each entry only queues a task; the tasks are idempotent).
+CELERY_BROKER_URL = os.environ.get("SISTRA_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("SISTRA_CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is delivered again, not lost
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "America/Lima"
+CELERY_BEAT_SCHEDULE = {
+    "police-reports-overdue": {
+        "task": "sistra.hotline.tasks.check_overdue_reports",
+        "schedule": 5 * 60,
+    },
+    "referrals-overdue": {
+        "task": "sistra.assistance.tasks.check_overdue_referrals",
+        "schedule": 15 * 60,
+    },
+    "statistics-nightly": {
+        "task": "sistra.stats.tasks.refresh_aggregates",
+        "schedule": 24 * 3600,
+        "options": {"queue": "stats"},
+    },
+}
+
+# A PostgreSQL streaming replica (SISTRA_REPLICA_URL) takes the statistics, the exports and the analysts'
+# reads; every write, and every read of a request that follows the user's own write, stays on the primary
+# (sistra/core/db_router.py, ADR 0190).
+if replica_url := os.environ.get("SISTRA_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        replica_url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["sistra.core.db_router.PrimaryReplicaRouter"]
+# how long after a user's own write their reads stay on the primary (longer than the replica's usual lag)
+SISTRA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("SISTRA_READ_YOUR_WRITES_SECONDS", "15"))
 
 LOGGING = {
     "version": 1,

@@ -66,3 +66,10 @@ def stage(code: str) -> ProceduralStage:
 
 def ubigeo(code: str) -> Ubigeo:
     return Ubigeo.objects.get(code=code)
+
+
+def wait_for(app, task_result, timeout: float = 120):
+    """The return value of a task enqueued on the Celery backend, once a worker has run it."""
+    from celery.result import AsyncResult
+
+    return AsyncResult(task_result.id, app=app).get(timeout=timeout, propagate=True)
