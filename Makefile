@@ -31,7 +31,7 @@ system-deps:
 install: $(VENV)/.installed
 
 demo: install
-	$(BIN)/sistra demo --port $(PORT)
+	DJANGO_SETTINGS_MODULE=config.settings.demo $(BIN)/sistra demo --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "sistra-development-key-not-for-production-use-0123456789")
 DEBUG = env_bool("DEBUG", True)
+CSRF_FAILURE_VIEW = "sistra.core.views_errors.csrf_failure"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [

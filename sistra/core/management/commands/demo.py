@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -86,16 +87,21 @@ class Command(BaseCommand):
         call_command("refresh_stats", verbosity=0)
         if no_serve:
             return
+        if not settings.DEBUG:
+            # served by WhiteNoise from STATIC_ROOT, as in production
+            call_command("collectstatic", interactive=False, verbosity=0)
         # the background-task worker runs beside the web server, so nothing has to be started by hand
         worker = subprocess.Popen(
             [sys.executable, "-m", "config.manage", "db_worker", "--queue-name", "*", "--no-startup-delay"],
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                                          "config.settings.base")},
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.demo"),
+            },
         )
         self.stdout.write(_("Trabajador de tareas en segundo plano iniciado (sistra db_worker)."))
         try:
             # no autoreloader: it would start this command (migrate, demo data) a second time in a child process
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             worker.terminate()
             worker.wait(timeout=10)
