@@ -33,7 +33,7 @@ from .models import (
 C = Capability
 
 
-def _require_edit(actor, owner_agency_id=None) -> None:
+def require_edit(actor, owner_agency_id=None) -> None:
     if not has_capability(actor, C.PREVENTION_EDIT) or not getattr(actor, "agency_id", None):
         raise PermissionDenied(_("Su rol o su institución no le permiten realizar esta acción."))
     if owner_agency_id is not None and owner_agency_id != actor.agency_id:
@@ -143,7 +143,7 @@ def event_create(
     audience: str = "",
     score_max: int = 20,
 ) -> TrainingEvent:
-    _require_edit(actor)
+    require_edit(actor)
     errors: dict = {}
     fields = _check_event(
         errors,
@@ -255,7 +255,7 @@ def clean_participant(event: TrainingEvent, data: ParticipantInput) -> tuple[dic
 
 @transaction.atomic
 def participant_add(*, actor, event: TrainingEvent, data: ParticipantInput) -> Participant:
-    _require_edit(actor, event.owner_agency_id)
+    require_edit(actor, event.owner_agency_id)
     fields, errors = clean_participant(event, data)
     if not errors and event.participants.filter(dedup_key=fields["dedup_key"]).exists():
         _add(
@@ -291,7 +291,7 @@ def certificate_issue(*, actor, participant: Participant) -> Participant:
     """A certificate for a participant who attended: its verification code is drawn once and kept, so a
     reprint shows the same code."""
     current = Participant.objects.select_for_update().select_related("event").get(pk=participant.pk)
-    _require_edit(actor, current.event.owner_agency_id)
+    require_edit(actor, current.event.owner_agency_id)
     if not current.attended:
         raise ValidationError({"attended": [_("Solo se certifica a quien asistió a la capacitación.")]})
     if current.certificate_code:
@@ -384,7 +384,7 @@ def campaign_create(
     places: list[PlaceInput] = (),
     reach: list[ReachInput] = (),
 ) -> Campaign:
-    _require_edit(actor)
+    require_edit(actor)
     errors: dict = {}
     name = _text(name)
     if not name:
@@ -440,7 +440,7 @@ def campaign_create(
 
 @transaction.atomic
 def reach_add(*, actor, campaign: Campaign, reach: ReachInput) -> CampaignReach:
-    _require_edit(actor, campaign.owner_agency_id)
+    require_edit(actor, campaign.owner_agency_id)
     errors: dict = {}
     row = _check_reach(errors, 0, reach)
     # a single form: the messages go to the plain field names
@@ -525,7 +525,7 @@ def family_register(
     contact_phone: str = "",
     notes: str = "",
 ) -> AtRiskFamily:
-    _require_edit(actor)
+    require_edit(actor)
     if not has_capability(actor, C.FAMILY_VIEW_IDENTITY):
         raise PermissionDenied(_("Su rol o su institución no le permiten realizar esta acción."))
     errors: dict = {}
@@ -579,7 +579,7 @@ def family_register(
 
 
 def _require_family_owner(actor, family: AtRiskFamily) -> None:
-    _require_edit(actor, family.owner_agency_id)
+    require_edit(actor, family.owner_agency_id)
     if not has_capability(actor, C.FAMILY_VIEW_IDENTITY):
         raise PermissionDenied(_("Su rol o su institución no le permiten realizar esta acción."))
 
