@@ -142,6 +142,12 @@ FIGURES = [
         year_basis=_("año de registro de la familia"),
     ),
     Figure(
+        "prevention_children_with_alternative",
+        _("Niñas, niños y adolescentes con al menos una alternativa"),
+        "children",
+        year_basis=_("año de registro de la familia"),
+    ),
+    Figure(
         "prevention_children_by_alternative",
         _("Niñas, niños y adolescentes por alternativa brindada"),
         "children",
@@ -309,6 +315,21 @@ class PreventionSource(Source):
                 row["y"],
                 row["child__family__departamento_code"],
                 [("prevention_children_by_alternative", row["kind"])],
+                row["n"],
+            )
+        supported = (
+            AtRiskChild.objects.filter(alternatives__isnull=False)
+            .annotate(y=ExtractYear("family__registered_on"))
+            .values("y", "family__departamento_code")
+            .annotate(n=Count("id", distinct=True))
+            .order_by()
+        )
+        for row in supported:
+            _add(
+                values,
+                row["y"],
+                row["family__departamento_code"],
+                [("prevention_children_with_alternative", "")],
                 row["n"],
             )
         school = defaultdict(int)

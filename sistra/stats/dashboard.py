@@ -18,6 +18,16 @@ from .selectors import FigureData, StatsFilters, load_figures
 from .tables import Table, category_table, durations_table
 
 TREND_MONTHS = 36
+# prevention (sistra.prevention.figures); reach has one figure per method of estimation, never added up
+PREVENTION_REACH = [f"prevention_reach_{m}_by_channel" for m in ("counted", "audience", "estimate")]
+PREVENTION_FIGURES = [
+    "prevention_trainings_total", "prevention_trainings_by_dept", "prevention_trainings_by_topic",
+    "prevention_trained_total", "prevention_trained_by_profession", "prevention_trained_by_dept",
+    *PREVENTION_REACH, "prevention_campaigns_total", "prevention_calls_by_campaign_phase",
+    "prevention_families_total", "prevention_children_total", "prevention_children_with_alternative",
+    "prevention_children_by_alternative",
+    "prevention_children_school_12m",
+]
 
 
 @dataclass
@@ -275,6 +285,7 @@ DASHBOARD_FIGURES = [
     "assistance_referrals_by_status",
     "assistance_referrals_by_kind",
     "assistance_services_by_type",
+    *PREVENTION_FIGURES,
 ]
 
 
@@ -381,6 +392,31 @@ def build_dashboard(run, filters: StatsFilters, user) -> dict:
                 category_block(f["assistance_services_by_type"], filters, drill, sort_by_value=True),
             ],
             dept_note=_("El departamento es el del lugar de identificación."),
+        )
+    )
+    sections.append(
+        _part_section(
+            run,
+            filters,
+            "prevention",
+            _("Prevención"),
+            f,
+            lambda: [
+                year_block(f["prevention_trainings_total"], filters, drill),
+                year_block(f["prevention_trained_total"], filters, drill),
+                category_block(f["prevention_trained_by_profession"], filters, drill, sort_by_value=True),
+                category_block(f["prevention_trained_by_dept"], filters, drill, limit=12),
+                category_block(f["prevention_trainings_by_dept"], filters, drill, limit=12),
+                category_block(f["prevention_trainings_by_topic"], filters, drill),
+                *[category_block(f[code], filters, drill) for code in PREVENTION_REACH if f[code].cells],
+                category_block(f["prevention_calls_by_campaign_phase"], filters, drill),
+                year_block(f["prevention_families_total"], filters, drill),
+                year_block(f["prevention_children_total"], filters, drill),
+                year_block(f["prevention_children_with_alternative"], filters, drill),
+                category_block(f["prevention_children_by_alternative"], filters, drill),
+                category_block(f["prevention_children_school_12m"], filters, drill),
+            ],
+            dept_note=_("El departamento es el de la capacitación, el alcance de la campaña o la familia."),
         )
     )
     return {"kpis": kpis, "sections": sections, "figures": f}
