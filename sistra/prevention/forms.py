@@ -241,6 +241,8 @@ class FamilyForm(ServiceErrorsMixin, forms.Form):
 
 
 class AlternativeForm(ServiceErrorsMixin, forms.Form):
+    # two forms on the family page: prefixes keep their field ids (and labels) apart
+    prefix = "alt"
     child = forms.ChoiceField(label=_("Niña, niño o adolescente"))
     kind = forms.ChoiceField(label=_("Alternativa"), choices=_blank(Alternative.Kind.choices))
     started_on = DayField(label=_("Desde"))
@@ -252,6 +254,7 @@ class AlternativeForm(ServiceErrorsMixin, forms.Form):
 
 
 class FollowUpForm(ServiceErrorsMixin, forms.Form):
+    prefix = "fu"
     child = forms.ChoiceField(label=_("Niña, niño o adolescente"))
     milestone = forms.ChoiceField(label=_("Seguimiento"), choices=_blank(FamilyFollowUp.Milestone.choices))
     done_on = DayField(label=_("Fecha"))

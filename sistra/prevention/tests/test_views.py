@@ -199,7 +199,7 @@ def test_another_agencys_family_page_is_a_404(client, other_officer, family):
     kid = family.children.first()
     response = client.post(
         reverse("prevention:followup_add", args=[family.uuid]),
-        {"child": str(kid.uuid), "milestone": "6", "done_on": "01/12/2025", "in_school": "on"},
+        {"fu-child": str(kid.uuid), "fu-milestone": "6", "fu-done_on": "01/12/2025", "fu-in_school": "on"},
     )
     assert response.status_code == 404
     assert not kid.follow_ups.exists()
@@ -215,7 +215,11 @@ def test_an_analyst_sees_pseudonyms_only(client, analyst, family):
     assert not AccessLog.objects.filter(actor=analyst).exists()
     response = client.post(
         reverse("prevention:alternative_add", args=[family.uuid]),
-        {"child": str(family.children.first().uuid), "kind": "schooling", "started_on": "01/07/2025"},
+        {
+            "alt-child": str(family.children.first().uuid),
+            "alt-kind": "schooling",
+            "alt-started_on": "01/07/2025",
+        },
     )
     assert response.status_code == 404
 
@@ -224,7 +228,7 @@ def test_a_follow_up_before_registration_is_refused_on_the_page(officer_client, 
     kid = family.children.first()
     response = officer_client.post(
         reverse("prevention:followup_add", args=[family.uuid]),
-        {"child": str(kid.uuid), "milestone": "6", "done_on": "01/01/2025", "in_school": "on"},
+        {"fu-child": str(kid.uuid), "fu-milestone": "6", "fu-done_on": "01/01/2025", "fu-in_school": "on"},
     )
     assert response.status_code == 400
     assert "anterior al registro de la familia" in response.content.decode()
