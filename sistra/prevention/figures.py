@@ -66,10 +66,19 @@ METHOD_TITLES = {
     CampaignReach.Method.AUDIENCE: _("Alcance de campañas por canal — cifras de audiencia"),
     CampaignReach.Method.ESTIMATE: _("Alcance de campañas por canal — estimaciones"),
 }
+METHOD_DEPT_TITLES = {
+    CampaignReach.Method.COUNTED: _("Alcance de campañas por departamento — conteo directo"),
+    CampaignReach.Method.AUDIENCE: _("Alcance de campañas por departamento — cifras de audiencia"),
+    CampaignReach.Method.ESTIMATE: _("Alcance de campañas por departamento — estimaciones"),
+}
 
 
 def reach_figure_code(method: str) -> str:
     return f"prevention_reach_{method}_by_channel"
+
+
+def reach_dept_figure_code(method: str) -> str:
+    return f"prevention_reach_{method}_by_dept"
 
 
 FIGURES = [
@@ -116,6 +125,18 @@ FIGURES = [
             ),
         )
         for method, title in METHOD_TITLES.items()
+    ],
+    *[
+        Figure(
+            reach_dept_figure_code(method),
+            title,
+            "people",
+            label=_dept_label,
+            note=_(
+                "Por departamento alcanzado; el alcance nacional o sin departamento aparece como «Sin dato»."
+            ),
+        )
+        for method, title in METHOD_DEPT_TITLES.items()
     ],
     Figure("prevention_campaigns_total", _("Campañas"), "campaigns", year_basis=_("año de inicio")),
     Figure(
@@ -265,7 +286,10 @@ class PreventionSource(Source):
                 values,
                 row["y"],
                 row["departamento_code"],
-                [(reach_figure_code(row["method"]), row["channel"])],
+                [
+                    (reach_figure_code(row["method"]), row["channel"]),
+                    (reach_dept_figure_code(row["method"]), row["departamento_code"] or "none"),
+                ],
                 row["n"] or 0,
             )
         campaigns = list(Campaign.objects.prefetch_related("places"))

@@ -26,6 +26,8 @@ CODES = [
     "prevention_trained_total",
     "prevention_trained_by_profession",
     "prevention_trained_by_dept",
+    "prevention_reach_counted_by_dept",
+    "prevention_reach_audience_by_dept",
     "prevention_reach_audience_by_channel",
     "prevention_reach_counted_by_channel",
     "prevention_families_total",
@@ -107,6 +109,8 @@ def test_prevention_figures_equal_the_raw_rows(work):
     assert f["prevention_trained_by_dept"].totals() == {"08": 12, "17": 2}
     assert f["prevention_reach_audience_by_channel"].totals() == {"radio": 345000}
     assert f["prevention_reach_counted_by_channel"].totals() == {"radio": 2000, "theatre": 4000}
+    assert f["prevention_reach_counted_by_dept"].totals() == {"08": 6000}
+    assert f["prevention_reach_audience_by_dept"].totals() == {"08": 345000}
     assert f["prevention_campaigns_total"].total() == 1
     assert f["prevention_families_total"].total() == 1
     assert f["prevention_children_total"].total() == 2
@@ -125,6 +129,10 @@ def test_the_dashboard_shows_a_prevention_section_with_reach_per_method(client, 
     assert "Prevención" in html
     assert "Alcance de campañas por canal — cifras de audiencia" in html
     assert "Alcance de campañas por canal — conteo directo" in html
+    assert (
+        'id="fig-map-prevention_trained_by_dept"' in html
+        and 'id="fig-map-prevention_reach_audience_by_dept"' in html
+    )
     assert "351,000" not in html and "351000" not in html and "351 000" not in html
 
 
