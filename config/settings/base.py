@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sistra.hotline",
     "sistra.assistance",
     "sistra.stats",
+    "sistra.prevention",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,11 @@ class Capability(StrEnum):
     REFERRAL_RECEIVE = "referral_receive"
     # statistics and open data
     OPEN_DATA_PUBLISH = "open_data_publish"
+    # prevention: trainings and campaigns; at-risk families (identity only for the owning agency)
+    PREVENTION_VIEW = "prevention_view"
+    PREVENTION_EDIT = "prevention_edit"
+    FAMILY_VIEW = "family_view"
+    FAMILY_VIEW_IDENTITY = "family_view_identity"
 
 
 C = Capability
@@ -71,8 +76,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
                                    C.REFERRAL_SEND}),
     Role.CASEWORKER: frozenset({C.CASE_VIEW, C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY}
                                | _ASSISTANCE),
-    Role.PREVENTION_OFFICER: frozenset({C.STATS_VIEW}),
-    Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW, C.OPEN_DATA_PUBLISH}),
+    Role.PREVENTION_OFFICER: frozenset({C.STATS_VIEW, C.PREVENTION_VIEW, C.PREVENTION_EDIT, C.FAMILY_VIEW,
+                                        C.FAMILY_VIEW_IDENTITY}),
+    Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW, C.OPEN_DATA_PUBLISH, C.FAMILY_VIEW}),
     Role.AUDITOR: frozenset({C.AUDIT_VIEW, C.HISTORY_VIEW}),
 }
 

@@ -21,6 +21,7 @@ MFA_CAPABILITIES = frozenset({
     Capability.PERSON_VIEW_IDENTITY,
     Capability.CASE_VIEW_IDENTITY,
     Capability.ASSISTANCE_VIEW,
+    Capability.FAMILY_VIEW_IDENTITY,
 })
 # Authenticators that prove possession of a device; recovery codes only stand in for them.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)

@@ -57,6 +57,7 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exportación")
         AUDIT = "audit", _("Auditoría")
         API = "api", _("Consulta por API")
+        PREVENTION = "prevention", _("Trabajo de prevención")
 
     at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

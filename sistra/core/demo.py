@@ -233,4 +233,7 @@ def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     agencies = _ensure_agencies(result)
     _ensure_users(agencies, result)
     _ensure_cases(agencies, result, count=cases)
+    from sistra.prevention.demo import load_prevention_demo  # a domain app: imported here, not at the top
+
+    load_prevention_demo()
     return result

@@ -36,7 +36,7 @@ LANDING = [
 
 
 # Roles whose work is the figures start on the dashboard, even where they may also open cases.
-ROLE_LANDING = {Role.ANALYST: "stats:dashboard", Role.PREVENTION_OFFICER: "stats:dashboard"}
+ROLE_LANDING = {Role.ANALYST: "stats:dashboard", Role.PREVENTION_OFFICER: "prevention:home"}
 
 
 def home(request):

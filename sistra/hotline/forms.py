@@ -98,6 +98,11 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
     police_reference = forms.CharField(label=_("Referencia del aviso"), required=False, max_length=100)
     information_given = forms.BooleanField(label=_("Se brindó información"), required=False)
     referred_to = forms.CharField(label=_("Derivado a"), required=False, max_length=200)
+    heard_via = forms.ChoiceField(label=_("¿Cómo conoció la línea?"), required=False,
+                                  choices=_blank_choice(Contact.HeardVia.choices))
+    heard_campaign = forms.ModelChoiceField(label=_("¿Por qué campaña?"), required=False,
+                                            queryset=Contact._meta.get_field("heard_campaign").related_model
+                                            .objects.none(), empty_label=_("—"))
     ubigeo = forms.CharField(label=_("Lugar (ubigeo)"), required=False, max_length=120,
                              help_text=_("Código INEI de 6 dígitos o nombre del distrito."))
     country = forms.CharField(label=_("País (si es en el extranjero)"), required=False, max_length=60)
@@ -118,6 +123,8 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["police_unit"].queryset = police_units()
         self.fields["language"].queryset = Term.objects.filter(vocabulary=Term.Vocabulary.LANGUAGE, is_active=True)
+        self.fields["heard_campaign"].queryset = (Contact._meta.get_field("heard_campaign").related_model.objects
+                                                  .order_by("-starts_on", "name"))
         self.fields["channel"].widget.attrs["autofocus"] = True
         if not self.is_bound and "started_at" not in self.initial:
             self.initial["started_at"] = moment_text(timezone.now())
@@ -159,6 +166,7 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
             "non_substantive_reason": data["non_substantive_reason"], "topics": data["topics"],
             "indicators": data["indicators"], "summary": data["summary"], "risk_level": data["risk_level"],
             "information_given": data["information_given"], "referred_to": data["referred_to"],
+            "heard_via": data.get("heard_via", ""), "heard_campaign": data.get("heard_campaign"),
             "police_notification": PoliceNotificationInput(
                 unit=data.get("police_unit"), unit_name=data["police_unit_name"], officer=data["police_officer"],
                 notified_at=data.get("police_notified_at"), reference=data["police_reference"],
@@ -173,7 +181,8 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
             (_("Contenido"), ["topics", "summary", "indicators", "risk_level"]),
             (_("Aviso a la policía"), ["police_unit", "police_unit_name", "police_officer", "police_notified_at",
                                        "police_reference"]),
-            (_("Acciones y lugar"), ["information_given", "referred_to", "ubigeo", "country", "language"]),
+            (_("Acciones y lugar"), ["information_given", "referred_to", "ubigeo", "country", "language",
+                                     "heard_via", "heard_campaign"]),
             (_("Datos de contacto (solo con consentimiento)"), ["contact_consent", "caller_name", "caller_email"]),
             (_("Seguimiento"), ["follow_up_note", "follow_up_due_at"]),
             (_("Tiempo"), ["started_at", "ended_at", "line"]),

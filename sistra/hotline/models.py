@@ -95,6 +95,15 @@ class Contact(PublicModel):
         OPEN = "open", _("En curso")
         CLOSED = "closed", _("Registrado")
 
+    class HeardVia(models.TextChoices):
+        CAMPAIGN = "campaign", _("Una campaña de prevención")
+        RADIO_TV = "radio_tv", _("Radio o televisión")
+        SOCIAL = "social", _("Redes sociales")
+        PRINTED = "printed", _("Afiche o material impreso")
+        INSTITUTION = "institution", _("Una institución")
+        FRIEND = "friend", _("Familiar o conocido")
+        OTHER = "other", _("Otro medio")
+
     class Source(models.TextChoices):
         OPERATOR = "operator", _("Operador")
         IVR = "ivr", _("Central telefónica (IVR)")
@@ -147,6 +156,12 @@ class Contact(PublicModel):
     risk_level = models.CharField(_("nivel de riesgo"), max_length=10, choices=Risk.choices, default=Risk.NONE)
     information_given = models.BooleanField(_("se brindó información"), default=False)
     referred_to = models.CharField(_("derivado a"), max_length=200, blank=True)
+    # how the caller heard of the line: the prevention figures attribute calls to campaigns with it
+    heard_via = models.CharField(_("cómo conoció la línea"), max_length=12, choices=HeardVia.choices, blank=True)
+    heard_campaign = models.ForeignKey(
+        "prevention.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="hotline_contacts",
+        verbose_name=_("campaña por la que conoció la línea"),
+    )
 
     # imports and the telephony API send the same call again after a failure: the key makes that harmless
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)

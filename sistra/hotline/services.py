@@ -226,6 +226,14 @@ def _clean_contact(data: dict, *, closing: bool) -> dict:
 
     ubigeo, country = _resolve_location(errors, data.get("ubigeo_code", ""), data.get("country_code", ""))
     language = _resolve_language(errors, data.get("language_code", ""))
+    heard_via = data.get("heard_via") or ""
+    heard_campaign = data.get("heard_campaign")
+    if heard_via:
+        _check_choice(errors, "heard_via", heard_via, Contact.HeardVia, _("Medio no válido."))
+    if heard_campaign is not None:
+        if heard_via and heard_via != Contact.HeardVia.CAMPAIGN:
+            _add(errors, "heard_campaign", _("Indique una campaña solo si conoció la línea por una campaña."))
+        heard_via = Contact.HeardVia.CAMPAIGN
     _check_police(errors, data.get("police_notification"), started, risk)
     _check_follow_up(errors, data.get("follow_up"), started)
     raise_if(errors)
@@ -244,6 +252,7 @@ def _clean_contact(data: dict, *, closing: bool) -> dict:
         "summary": (data.get("summary") or "").strip(), "risk_level": risk,
         "information_given": bool(data.get("information_given")),
         "referred_to": (data.get("referred_to") or "").strip(),
+        "heard_via": heard_via, "heard_campaign": heard_campaign,
     }
     if phone:
         fields["phone_hash"] = phone_hash(phone)
@@ -307,6 +316,8 @@ def contact_create(
     risk_level: str = Contact.Risk.NONE,
     information_given: bool = False,
     referred_to: str = "",
+    heard_via: str = "",
+    heard_campaign=None,
     police_notification: PoliceNotificationInput | None = None,
     follow_up: FollowUpInput | None = None,
     source: str = Contact.Source.OPERATOR,
@@ -325,6 +336,7 @@ def contact_create(
         "ubigeo_code": ubigeo_code, "country_code": country_code, "non_substantive_reason": non_substantive_reason,
         "topics": topics, "indicators": indicators, "summary": summary, "risk_level": risk_level,
         "information_given": information_given, "referred_to": referred_to,
+        "heard_via": heard_via, "heard_campaign": heard_campaign,
         "police_notification": police_notification, "follow_up": follow_up,
     }
     fields = _clean_contact(data, closing=True)

@@ -18,6 +18,17 @@ from .selectors import FigureData, StatsFilters, load_figures
 from .tables import Table, category_table, durations_table
 
 TREND_MONTHS = 36
+# prevention (sistra.prevention.figures); reach has one figure per method of estimation, never added up
+PREVENTION_REACH = [f"prevention_reach_{m}_by_channel" for m in ("counted", "audience", "estimate")]
+PREVENTION_REACH_DEPT = [f"prevention_reach_{m}_by_dept" for m in ("counted", "audience", "estimate")]
+PREVENTION_FIGURES = [
+    "prevention_trainings_total", "prevention_trainings_by_dept", "prevention_trainings_by_topic",
+    "prevention_trained_total", "prevention_trained_by_profession", "prevention_trained_by_dept",
+    *PREVENTION_REACH, *PREVENTION_REACH_DEPT, "prevention_campaigns_total", "prevention_calls_by_campaign_phase",
+    "prevention_families_total", "prevention_children_total", "prevention_children_with_alternative",
+    "prevention_children_by_alternative",
+    "prevention_children_school_12m",
+]
 
 
 @dataclass
@@ -275,6 +286,7 @@ DASHBOARD_FIGURES = [
     "assistance_referrals_by_status",
     "assistance_referrals_by_kind",
     "assistance_services_by_type",
+    *PREVENTION_FIGURES,
 ]
 
 
@@ -383,7 +395,45 @@ def build_dashboard(run, filters: StatsFilters, user) -> dict:
             dept_note=_("El departamento es el del lugar de identificación."),
         )
     )
+    sections.append(
+        _part_section(
+            run,
+            filters,
+            "prevention",
+            _("Prevención"),
+            f,
+            lambda: [
+                year_block(f["prevention_trainings_total"], filters, drill),
+                year_block(f["prevention_trained_total"], filters, drill),
+                category_block(f["prevention_trained_by_profession"], filters, drill, sort_by_value=True),
+                category_block(f["prevention_trained_by_dept"], filters, drill, limit=12),
+                category_block(f["prevention_trainings_by_dept"], filters, drill, limit=12),
+                category_block(f["prevention_trainings_by_topic"], filters, drill),
+                prevention_map_block(f["prevention_trained_by_dept"]),
+                *[category_block(f[code], filters, drill) for code in PREVENTION_REACH if f[code].cells],
+                *[prevention_map_block(f[code]) for code in PREVENTION_REACH_DEPT if f[code].cells],
+                category_block(f["prevention_calls_by_campaign_phase"], filters, drill),
+                year_block(f["prevention_families_total"], filters, drill),
+                year_block(f["prevention_children_total"], filters, drill),
+                year_block(f["prevention_children_with_alternative"], filters, drill),
+                category_block(f["prevention_children_by_alternative"], filters, drill),
+                category_block(f["prevention_children_school_12m"], filters, drill),
+            ],
+            dept_note=_("El departamento es el de la capacitación, el alcance de la campaña o la familia."),
+        )
+    )
     return {"kpis": kpis, "sections": sections, "figures": f}
+
+
+def prevention_map_block(data: FigureData) -> Block:
+    """A figure by department as a map (prevention: people trained, reach of one method of estimation)."""
+    values = {k: v for k, v in data.totals().items() if k in dim.DEPARTMENTS}
+    title = _("Mapa: %(figure)s") % {"figure": data.figure.title}
+    block = Block(code=f"map-{data.figure.code}", title=title, available=data.available,
+                  note=str(data.figure.note or ""))
+    if data.available:
+        block.chart = maps.choropleth("departamento", values, title=title)
+    return block
 
 
 def _part_section(

@@ -116,6 +116,28 @@ DEFINITIONS = [
         _("Casos de asistencia abiertos en el año (fecha de identificación) en la ruta de atención."),
     ),
     ("PN-15", _("Derivaciones entre instituciones"), "n", _("Derivaciones enviadas en el año.")),
+    # prevention (sistra.prevention.figures)
+    ("PN-P1", _("Capacitaciones realizadas"), "n", _("Capacitaciones que empezaron en el año.")),
+    (
+        "PN-P2",
+        _("Personas capacitadas"),
+        "n",
+        _("Participantes que asistieron a las capacitaciones del año (una persona en dos cuenta dos veces)."),
+    ),
+    (
+        "PN-P3",
+        _("Niñas, niños y adolescentes de familias en riesgo con una alternativa"),
+        "n",
+        _("Niñas, niños y adolescentes de las familias registradas en el año que recibieron al menos una "
+          "alternativa a la migración."),
+    ),
+    (
+        "PN-P4",
+        _("Siguen estudiando a los 12 meses"),
+        "%",
+        _("Porcentaje de quienes tuvieron el seguimiento de los 12 meses (familias registradas en el año) que "
+          "siguen estudiando."),
+    ),
 ]
 
 FIGURES = [
@@ -133,6 +155,10 @@ FIGURES = [
     "hotline_police",
     "assistance_cases_total",
     "assistance_referrals_by_kind",
+    "prevention_trainings_total",
+    "prevention_trained_total",
+    "prevention_children_with_alternative",
+    "prevention_children_school_12m",
 ]
 
 
@@ -185,6 +211,11 @@ def national_plan_indicators(
         "PN-13": count(f["hotline_police"].total("report")),
         "PN-14": count(f["assistance_cases_total"].total()),
         "PN-15": count(sum(f["assistance_referrals_by_kind"].totals().values())),
+        "PN-P1": count(f["prevention_trainings_total"].total()),
+        "PN-P2": count(f["prevention_trained_total"].total()),
+        "PN-P3": count(f["prevention_children_with_alternative"].total()),
+        "PN-P4": share(f["prevention_children_school_12m"].total("in_school"),
+                       sum(f["prevention_children_school_12m"].totals().values())),
     }
     sources = run.sources if run else []
     available = {
@@ -192,6 +223,9 @@ def national_plan_indicators(
         "PN-13": f["hotline_police"].available and "hotline" in sources,
         "PN-14": f["assistance_cases_total"].available and "assistance" in sources,
         "PN-15": f["assistance_referrals_by_kind"].available and "assistance" in sources,
+        **{code: f[figure].available and "prevention" in sources for code, figure in (
+            ("PN-P1", "prevention_trainings_total"), ("PN-P2", "prevention_trained_total"),
+            ("PN-P3", "prevention_children_with_alternative"), ("PN-P4", "prevention_children_school_12m"))},
     }
     return [
         Indicator(

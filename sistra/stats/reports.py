@@ -69,7 +69,23 @@ CHAPTERS = [
             "assistance_services_by_type",
         ],
     ),
+    (
+        "prevention",
+        gettext_lazy("Prevención"),
+        [
+            "prevention_trained_by_profession",
+            "prevention_trained_by_dept",
+            "prevention_trainings_by_topic",
+            "prevention_reach_counted_by_channel",
+            "prevention_reach_audience_by_channel",
+            "prevention_reach_estimate_by_channel",
+            "prevention_children_by_alternative",
+            "prevention_children_school_12m",
+        ],
+    ),
 ]
+# parts of SISTRA whose chapter appears only when the part is in use
+OPTIONAL_CHAPTERS = ("hotline", "assistance", "prevention")
 
 
 @dataclass
@@ -131,7 +147,7 @@ def annual_report(run, year: int, *, threshold: int | None = None) -> dict:
         for figure_code in figure_codes:
             data = f[figure_code]
             if not data.available or (
-                code in ("hotline", "assistance") and code not in (run.sources if run else [])
+                code in OPTIONAL_CHAPTERS and code not in (run.sources if run else [])
             ):
                 continue
             table = category_table(
@@ -139,7 +155,7 @@ def annual_report(run, year: int, *, threshold: int | None = None) -> dict:
             )
             chapter.blocks.append(ReportBlock(table=table, chart=_chart(table)))
         empty = all(not any(r.values[0] for r in b.table.rows) for b in chapter.blocks)
-        if chapter.blocks and not (code in ("hotline", "assistance") and empty):
+        if chapter.blocks and not (code in OPTIONAL_CHAPTERS and empty):
             chapters.append(chapter)
     durations = durations_table(f["stage_durations"], protect=True, threshold=threshold)
     routes_all = category_table(f["victims_routes"], protect=True, threshold=threshold)

@@ -79,6 +79,10 @@ FAMILY_SCOPES: dict[str, dict[str, str]] = {
     "assistance": {"own": "mimp_own", "shared": "ngo_id", "other": "ngo_other"},
     "referral": {"own": "mimp_own", "shared": "ngo_id", "shared_noid": "ngo_noid", "other": "ngo_other"},
     "family": {"own": "mimp_own", "shared": "ngo_id", "other": "ngo_other"},
+    # prevention: trainings and campaigns of one NGO; its at-risk families (identity for it alone, pseudonyms
+    # for analysts)
+    "prevention": {"own": "ngo_id", "other": "ngo_other"},
+    "atrisk": {"own": "ngo_id", "other": "ngo_other"},
     # national records (directory of providers, open-data releases, statistics, reference lists): no owner
     "national": {"national": "ngo_other"},
     # the user's own account pages
@@ -132,6 +136,12 @@ MARKERS = [
            _holders("mimp_own", "ngo_id")),
     # her relative (family tracing): MIMP, and ngo_id which works the accepted tracing referral
     Marker("relative", ("Saturninoq", "Pariapazacc"), _holders("mimp_own", "ngo_id")),
+    # an at-risk family of ngo_id and its children: its prevention staff only (analysts see codes)
+    Marker("atrisk_family", ("Anacletaqq", "Huaylluyocc", "Comunidad Ccochapataq", "Florindaqq", "Tiburcioqq"),
+           lambda role, agency: agency == "ngo_id" and can(role, C.FAMILY_VIEW_IDENTITY)),
+    # a participant of ngo_id's training: its prevention staff (and whoever holds the certificate's code)
+    Marker("trainee", ("Eufrasiaqq Mallcohuaccha",), lambda role, agency: agency == "ngo_id"
+           and can(role, C.PREVENTION_VIEW)),
 ]
 
 
@@ -364,6 +374,25 @@ def build_world() -> World:
     r["provider"] = assistance.provider_create(
         actor=caseworker, services=[ServiceType.objects.get(code="health")],
         regions=[Ubigeo.objects.get(code="170000")], name="Centro de salud de prueba", kind="public")
+
+    # --- prevention: a training with a certified participant, a campaign, an at-risk family (ngo_id) ---
+    from sistra.prevention import services as prevention
+
+    officer = w.user(Role.PREVENTION_OFFICER, "ngo_id")
+    r["training"] = prevention.event_create(actor=officer, title="Taller de prueba", topic="ruta", organiser="ONG",
+                                            starts_on=days_ago(20), ends_on=days_ago(20), ubigeo="080101")
+    r["trainee"] = prevention.certificate_issue(actor=officer, participant=prevention.participant_add(
+        actor=officer, event=r["training"], data=prevention.ParticipantInput(
+            full_name="Eufrasiaqq Mallcohuaccha", profession="teacher", pre_score=8, post_score=15)))
+    r["campaign"] = prevention.campaign_create(
+        actor=officer, name="Campaña de prueba", starts_on=days_ago(60), ends_on=days_ago(30),
+        reach=[prevention.ReachInput("radio", 1000, "audience", "CPI")])
+    r["atrisk"] = prevention.family_register(
+        actor=officer, registered_on=days_ago(200), ubigeo="081205", head_name="Anacletaqq Huaylluyocc",
+        community="Comunidad Ccochapataq", risk_factors=["poverty"],
+        children=[prevention.ChildInput("Florindaqq", "Huaylluyocc", TODAY().year - 12, "female"),
+                  prevention.ChildInput("Tiburcioqq", "Huaylluyocc", TODAY().year - 10, "male")])
+    r["atrisk_child"] = r["atrisk"].children.order_by("id").first()
 
     # --- an API token of the fiscalía's prosecutor ---
     try:
@@ -1153,9 +1182,110 @@ VALID_PAYLOADS = frozenset({
     "hotline:follow_up_close", "hotline:report_acknowledge", "hotline:report_link_case", "people:edit",
 })
 
+def prevention_read(role, scope):
+    return scope == "own" and can(role, C.PREVENTION_VIEW)
+
+
+def prevention_edit(role, scope):
+    return scope == "own" and can(role, C.PREVENTION_EDIT)
+
+
+def atrisk_read(role, scope):
+    """The owning agency's prevention staff with names; analysts every family, by pseudonym."""
+    if can(role, C.FAMILY_VIEW_IDENTITY):
+        return scope == "own"
+    return can(role, C.FAMILY_VIEW)
+
+
+def atrisk_edit(role, scope):
+    return scope == "own" and can(role, C.PREVENTION_EDIT) and can(role, C.FAMILY_VIEW_IDENTITY)
+
+
+FAMILY_VISIBLE.update(prevention=prevention_read, atrisk=atrisk_read)
+
+
+def _prevention_routes() -> dict[str, Route]:
+    ev = {"kind": RECORD, "family": "prevention", "kwargs": lambda w, s: {"event_uuid": w.training.uuid}}
+    camp = {"kind": RECORD, "family": "prevention", "kwargs": lambda w, s: {"campaign_uuid": w.campaign.uuid}}
+    fam = {"kind": RECORD, "family": "atrisk", "kwargs": lambda w, s: {"family_uuid": w.atrisk.uuid}}
+    cert = {**ev, "kwargs": lambda w, s: {"event_uuid": w.training.uuid, "participant_uuid": w.trainee.uuid}}
+    view, edit = _caps(C.PREVENTION_VIEW), _caps(C.PREVENTION_EDIT)
+    families = _caps(C.FAMILY_VIEW, C.FAMILY_VIEW_IDENTITY)
+    family_edit = lambda r, s: can(r, C.PREVENTION_EDIT) and can(r, C.FAMILY_VIEW_IDENTITY)  # noqa: E731
+    child = lambda p: lambda w, s: {f"{p}-child": str(w.atrisk_child.uuid)}  # noqa: E731
+    api = {"api": True}
+    api_ev = {**api, "kind": RECORD, "family": "prevention", "kwargs": lambda w, s: {"uuid": w.training.uuid}}
+    api_camp = {**api, "kind": RECORD, "family": "prevention", "kwargs": lambda w, s: {"uuid": w.campaign.uuid}}
+    api_fam = {**api, "kind": RECORD, "family": "atrisk", "kwargs": lambda w, s: {"uuid": w.atrisk.uuid}}
+    return {
+        "prevention:home": Route(PAGE, "prevention", read=_caps(C.PREVENTION_VIEW, C.FAMILY_VIEW)),
+        "prevention:event_list": Route(PAGE, "prevention", read=view),
+        "prevention:event_create": Route(PAGE, "prevention", read=edit, method="post", write=edit,
+                                         data=lambda w, s: {"title": "Taller", "topic": "ruta", "organiser": "ONG",
+                                                            "starts_on": d(days_ago(3)), "ends_on": d(days_ago(3)),
+                                                            "ubigeo": "080101", "modality": "in_person",
+                                                            "score_max": 20}),
+        "prevention:event_detail": Route(**ev, read=prevention_read,
+                                         expect_markers=((Role.PREVENTION_OFFICER, "own", "trainee"),)),
+        "prevention:participant_add": Route(**ev, read=None, method="post", write=prevention_edit,
+                                           data=lambda w, s: {"full_name": "Otra Persona", "profession": "judge",
+                                                              "sex": "female", "attended": "on"}),
+        "prevention:event_import": Route(**ev, read=prevention_edit, method="post", write=prevention_edit,
+                                         data=b_empty),
+        "prevention:certificate_issue": Route(**cert, read=None, method="post", write=prevention_edit,
+                                              data=b_empty, note="the certificate exists: issuing again changes "
+                                                                 "nothing"),
+        "prevention:certificate_pdf": Route(**cert, read=prevention_read),
+        "prevention:verify": Route(PUBLIC),
+        "prevention:campaign_list": Route(PAGE, "prevention", read=view),
+        "prevention:campaign_create": Route(PAGE, "prevention", read=edit, method="post", write=edit,
+                                            data=lambda w, s: {"name": "Otra campaña", "starts_on": d(days_ago(9)),
+                                                               "ends_on": d(days_ago(8))}),
+        "prevention:campaign_detail": Route(**camp, read=prevention_read),
+        "prevention:reach_add": Route(**camp, read=None, method="post", write=prevention_edit,
+                                      data=lambda w, s: {"channel": "tv", "people": "500", "method": "estimate",
+                                                         "source": "Estimación propia"}),
+        "prevention:family_list": Route(PAGE, "atrisk", read=families),
+        "prevention:family_create": Route(PAGE, "atrisk", read=family_edit, method="post", write=family_edit,
+                                          data=b_empty),
+        "prevention:family_detail": Route(**fam, read=atrisk_read,
+                                          expect_markers=((Role.PREVENTION_OFFICER, "own", "atrisk_family"),)),
+        "prevention:alternative_add": Route(**fam, read=None, method="post", write=atrisk_edit,
+                                            data=lambda w, s: {**child("alt")(w, s), "alt-kind": "schooling",
+                                                               "alt-started_on": d(days_ago(150))}),
+        "prevention:followup_add": Route(**fam, read=None, method="post", write=atrisk_edit,
+                                         data=lambda w, s: {**child("fu")(w, s), "fu-milestone": "other",
+                                                            "fu-done_on": d(days_ago(10)), "fu-in_school": "on"}),
+        "api-training-list": Route(PAGE, "prevention", **api, read=view, method="post", write=edit,
+                                   data=lambda w, s: {"title": "Taller", "topic": "ruta", "organiser": "ONG",
+                                                      "starts_on": days_ago(3).isoformat(),
+                                                      "ends_on": days_ago(3).isoformat(), "ubigeo": "080101"}),
+        "api-training-detail": Route(**api_ev, read=prevention_read),
+        "api-training-participants": Route(**api_ev, read=prevention_read, method="post", write=prevention_edit,
+                                           data=lambda w, s: {"full_name": "Otra Persona", "profession": "judge"}),
+        "api-campaign-list": Route(PAGE, "prevention", **api, read=view, method="post", write=edit,
+                                   data=lambda w, s: {"name": "Otra", "starts_on": days_ago(9).isoformat(),
+                                                      "ends_on": days_ago(8).isoformat()}),
+        "api-campaign-detail": Route(**api_camp, read=prevention_read),
+        "api-campaign-add-reach": Route(**api_camp, read=None, method="post", write=prevention_edit,
+                                        data=lambda w, s: {"channel": "tv", "people": 500, "method": "estimate",
+                                                           "source": "Estimación"}),
+        "api-family-list": Route(PAGE, "atrisk", **api, read=families, method="post", write=family_edit,
+                                 data=b_empty),
+        "api-family-detail": Route(**api_fam, read=atrisk_read,
+                                   expect_markers=((Role.PREVENTION_OFFICER, "own", "atrisk_family"),)),
+        "api-family-alternatives": Route(**api_fam, read=None, method="post", write=atrisk_edit,
+                                         data=lambda w, s: {"child": str(w.atrisk_child.uuid), "kind": "schooling",
+                                                            "started_on": days_ago(150).isoformat()}),
+        "api-family-follow-ups": Route(**api_fam, read=None, method="post", write=atrisk_edit,
+                                       data=lambda w, s: {"child": str(w.atrisk_child.uuid), "milestone": "other",
+                                                          "done_on": days_ago(10).isoformat(), "in_school": True}),
+    }
+
+
 ROUTES: dict[str, Route] = {
     **_account_routes(), **_cases_routes(), **_people_routes(), **_hotline_routes(), **_assistance_routes(),
-    **_stats_routes(), **_audit_routes(), **_api_routes(),
+    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(),
 }
 
 

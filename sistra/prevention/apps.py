@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PreventionConfig(AppConfig):
+    name = "sistra.prevention"
+    verbose_name = _("Prevención")
+
+    def ready(self):
+        from sistra.stats.sources import register_source
+
+        from .figures import SOURCE
+
+        register_source(SOURCE)
