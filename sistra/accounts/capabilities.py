@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     PREVENTION_OFFICER = "prevention_officer", _("Responsable de prevención")
     ANALYST = "analyst", _("Analista")
     AUDITOR = "auditor", _("Auditor")
+    DATA_STEWARD = "data_steward", _("Responsable de datos de la institución")
+    NATIONAL_DATA_STEWARD = "national_data_steward", _("Responsable nacional de datos")
 
 
 class Capability(StrEnum):
@@ -48,6 +50,10 @@ class Capability(StrEnum):
     REFERRAL_RECEIVE = "referral_receive"
     # statistics and open data
     OPEN_DATA_PUBLISH = "open_data_publish"
+    # record linkage: review possible links of the own agency's persons / of every agency; batch runs
+    LINKAGE_REVIEW = "linkage_review"
+    LINKAGE_REVIEW_ALL = "linkage_review_all"
+    LINKAGE_RUN = "linkage_run"
 
 
 C = Capability
@@ -74,6 +80,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.PREVENTION_OFFICER: frozenset({C.STATS_VIEW}),
     Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW, C.OPEN_DATA_PUBLISH}),
     Role.AUDITOR: frozenset({C.AUDIT_VIEW, C.HISTORY_VIEW}),
+    Role.DATA_STEWARD: frozenset({C.PERSON_VIEW, C.PERSON_VIEW_IDENTITY, C.HISTORY_VIEW, C.LINKAGE_REVIEW}),
+    Role.NATIONAL_DATA_STEWARD: frozenset({C.PERSON_VIEW, C.PERSON_VIEW_IDENTITY, C.HISTORY_VIEW, C.LINKAGE_REVIEW,
+                                           C.LINKAGE_REVIEW_ALL, C.LINKAGE_RUN}),
 }
 
 
