@@ -57,6 +57,7 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exportación")
         AUDIT = "audit", _("Auditoría")
         API = "api", _("Consulta por API")
+        LINKAGE = "linkage", _("Vinculación de registros")
 
     at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

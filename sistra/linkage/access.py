@@ -15,8 +15,9 @@ def steward_candidates(actor) -> QuerySet[LinkCandidate]:
         return LinkCandidate.objects.all()
     if not has_capability(actor, Capability.LINKAGE_REVIEW) or not actor.agency_id:
         return LinkCandidate.objects.none()
-    return LinkCandidate.objects.filter(Q(person_a__owner_agency_id=actor.agency_id)
-                                        | Q(person_b__owner_agency_id=actor.agency_id))
+    return LinkCandidate.objects.filter(
+        Q(person_a__owner_agency_id=actor.agency_id) | Q(person_b__owner_agency_id=actor.agency_id)
+    )
 
 
 def steward_may_see_pair(actor, candidate: LinkCandidate) -> bool:

@@ -11,41 +11,228 @@ import datetime
 import random
 
 FEMALE_NAMES = [
-    "María", "Rosa", "Carmen", "Ana", "Luz", "Juana", "Elena", "Isabel", "Milagros", "Flor", "Yolanda", "Gladys",
-    "Sonia", "Marleny", "Lucía", "Ruth", "Nelly", "Norma", "Betty", "Maribel", "Julia", "Teresa", "Gabriela",
-    "Consuelo", "Guadalupe", "Dolores", "Mercedes", "Rocío", "Yesenia", "Katherine", "Sandra", "Jessica",
-    "Fiorella", "Rosario", "Zoila", "Soledad", "Feliciana", "Eusebia", "Nohemí", "Yaneth", "Beatriz", "Graciela",
-    "Patricia", "Verónica", "Cristina", "Francisca", "Josefina", "Antonia", "Micaela", "Sabina",
+    "María",
+    "Rosa",
+    "Carmen",
+    "Ana",
+    "Luz",
+    "Juana",
+    "Elena",
+    "Isabel",
+    "Milagros",
+    "Flor",
+    "Yolanda",
+    "Gladys",
+    "Sonia",
+    "Marleny",
+    "Lucía",
+    "Ruth",
+    "Nelly",
+    "Norma",
+    "Betty",
+    "Maribel",
+    "Julia",
+    "Teresa",
+    "Gabriela",
+    "Consuelo",
+    "Guadalupe",
+    "Dolores",
+    "Mercedes",
+    "Rocío",
+    "Yesenia",
+    "Katherine",
+    "Sandra",
+    "Jessica",
+    "Fiorella",
+    "Rosario",
+    "Zoila",
+    "Soledad",
+    "Feliciana",
+    "Eusebia",
+    "Nohemí",
+    "Yaneth",
+    "Beatriz",
+    "Graciela",
+    "Patricia",
+    "Verónica",
+    "Cristina",
+    "Francisca",
+    "Josefina",
+    "Antonia",
+    "Micaela",
+    "Sabina",
 ]
 MALE_NAMES = [
-    "José", "Juan", "Luis", "Carlos", "Jorge", "Francisco", "Ignacio", "Manuel", "Alberto", "Víctor", "Pedro",
-    "Miguel", "Jesús", "César", "Eduardo", "Ricardo", "Roberto", "Alejandro", "Fernando", "Antonio", "Enrique",
-    "Guillermo", "Rafael", "Alfredo", "Santiago", "Wilber", "Edwin", "Percy", "Henry", "Rubén", "Julio", "Raúl",
-    "Hugo", "Óscar", "Nicolás", "Ramón", "Teodoro", "Gregorio", "Benito", "Celestino", "Wilfredo", "Yonatan",
-    "Efraín", "Néstor", "Gonzalo", "Andrés", "Joaquín", "Tomás", "Agustín", "Darío",
+    "José",
+    "Juan",
+    "Luis",
+    "Carlos",
+    "Jorge",
+    "Francisco",
+    "Ignacio",
+    "Manuel",
+    "Alberto",
+    "Víctor",
+    "Pedro",
+    "Miguel",
+    "Jesús",
+    "César",
+    "Eduardo",
+    "Ricardo",
+    "Roberto",
+    "Alejandro",
+    "Fernando",
+    "Antonio",
+    "Enrique",
+    "Guillermo",
+    "Rafael",
+    "Alfredo",
+    "Santiago",
+    "Wilber",
+    "Edwin",
+    "Percy",
+    "Henry",
+    "Rubén",
+    "Julio",
+    "Raúl",
+    "Hugo",
+    "Óscar",
+    "Nicolás",
+    "Ramón",
+    "Teodoro",
+    "Gregorio",
+    "Benito",
+    "Celestino",
+    "Wilfredo",
+    "Yonatan",
+    "Efraín",
+    "Néstor",
+    "Gonzalo",
+    "Andrés",
+    "Joaquín",
+    "Tomás",
+    "Agustín",
+    "Darío",
 ]
 SURNAMES = [
-    "Quispe", "Flores", "Sánchez", "Rodríguez", "García", "Mamani", "Huamán", "Rojas", "Chávez", "Ramos",
-    "Torres", "Díaz", "Vásquez", "Mendoza", "Castillo", "Gutiérrez", "Condori", "Ramírez", "Pérez", "Cruz",
-    "Huanca", "Apaza", "Ccama", "Cusi", "Ticona", "Yupanqui", "Núñez", "Muñoz", "Peña", "Ibáñez", "Zúñiga",
-    "Ordóñez", "Castañeda", "Villanueva", "Espinoza", "Salazar", "Vargas", "Paucar", "Choque", "Ccallo",
-    "Huillca", "Tupa", "Layme", "Pari", "Chambi", "Aguilar", "Gonzales", "Herrera", "Cárdenas", "Montoya",
-    "Ccori", "Puma", "Inga", "Sullca", "Arohuanca", "Yucra", "Villegas", "Calderón", "Benavides", "Shapiama",
-    "Tananta", "Panduro", "Pinedo", "Ríos", "Vela", "Arévalo", "Saavedra", "Macedo", "Lozano", "Ñaupari",
-    "Ñañez", "Peñaloza", "Cahuana", "Quilla", "Mayta", "Huaman", "Cueva", "Meza", "Ortiz", "Palomino",
+    "Quispe",
+    "Flores",
+    "Sánchez",
+    "Rodríguez",
+    "García",
+    "Mamani",
+    "Huamán",
+    "Rojas",
+    "Chávez",
+    "Ramos",
+    "Torres",
+    "Díaz",
+    "Vásquez",
+    "Mendoza",
+    "Castillo",
+    "Gutiérrez",
+    "Condori",
+    "Ramírez",
+    "Pérez",
+    "Cruz",
+    "Huanca",
+    "Apaza",
+    "Ccama",
+    "Cusi",
+    "Ticona",
+    "Yupanqui",
+    "Núñez",
+    "Muñoz",
+    "Peña",
+    "Ibáñez",
+    "Zúñiga",
+    "Ordóñez",
+    "Castañeda",
+    "Villanueva",
+    "Espinoza",
+    "Salazar",
+    "Vargas",
+    "Paucar",
+    "Choque",
+    "Ccallo",
+    "Huillca",
+    "Tupa",
+    "Layme",
+    "Pari",
+    "Chambi",
+    "Aguilar",
+    "Gonzales",
+    "Herrera",
+    "Cárdenas",
+    "Montoya",
+    "Ccori",
+    "Puma",
+    "Inga",
+    "Sullca",
+    "Arohuanca",
+    "Yucra",
+    "Villegas",
+    "Calderón",
+    "Benavides",
+    "Shapiama",
+    "Tananta",
+    "Panduro",
+    "Pinedo",
+    "Ríos",
+    "Vela",
+    "Arévalo",
+    "Saavedra",
+    "Macedo",
+    "Lozano",
+    "Ñaupari",
+    "Ñañez",
+    "Peñaloza",
+    "Cahuana",
+    "Quilla",
+    "Mayta",
+    "Huaman",
+    "Cueva",
+    "Meza",
+    "Ortiz",
+    "Palomino",
 ]
 PARTICLE_SURNAMES = ["de la Cruz", "del Águila", "de los Santos", "de la Torre", "del Castillo", "de la Cruz"]
 # common hypocoristics (must agree with the matcher's table; the matcher does not import this module)
 NICKNAMES = {
-    "José": ["Pepe", "Pepito", "Chepe"], "Francisco": ["Pancho", "Paco", "Curro"], "Luis": ["Lucho", "Lucho"],
-    "Isabel": ["Chabuca", "Chabela", "Isa"], "Ignacio": ["Nacho"], "Jesús": ["Chucho", "Chuy"],
-    "Guillermo": ["Memo", "Willy"], "Alberto": ["Beto"], "Roberto": ["Beto", "Tito"], "Rosario": ["Charo"],
-    "Dolores": ["Lola"], "Mercedes": ["Meche"], "Guadalupe": ["Lupe"], "Consuelo": ["Chelo"],
-    "Manuel": ["Manolo", "Lolo"], "Eduardo": ["Lalo"], "Enrique": ["Kike", "Quique"], "Alejandro": ["Alejo", "Ale"],
-    "Antonio": ["Toño", "Toni"], "Francisca": ["Pancha", "Paquita"], "Josefina": ["Pepa", "Fina"],
-    "Teresa": ["Tere"], "Ricardo": ["Richi"], "Jorge": ["Coco"], "Gregorio": ["Goyo"], "Santiago": ["Chago"],
-    "Beatriz": ["Bety"], "Graciela": ["Chela"], "Patricia": ["Paty"], "Cristina": ["Cris"],
-    "Rafael": ["Rafa"], "Fernando": ["Nando", "Fer"], "Carlos": ["Charly"], "Micaela": ["Mica"],
+    "José": ["Pepe", "Pepito", "Chepe"],
+    "Francisco": ["Pancho", "Paco", "Curro"],
+    "Luis": ["Lucho", "Lucho"],
+    "Isabel": ["Chabuca", "Chabela", "Isa"],
+    "Ignacio": ["Nacho"],
+    "Jesús": ["Chucho", "Chuy"],
+    "Guillermo": ["Memo", "Willy"],
+    "Alberto": ["Beto"],
+    "Roberto": ["Beto", "Tito"],
+    "Rosario": ["Charo"],
+    "Dolores": ["Lola"],
+    "Mercedes": ["Meche"],
+    "Guadalupe": ["Lupe"],
+    "Consuelo": ["Chelo"],
+    "Manuel": ["Manolo", "Lolo"],
+    "Eduardo": ["Lalo"],
+    "Enrique": ["Kike", "Quique"],
+    "Alejandro": ["Alejo", "Ale"],
+    "Antonio": ["Toño", "Toni"],
+    "Francisca": ["Pancha", "Paquita"],
+    "Josefina": ["Pepa", "Fina"],
+    "Teresa": ["Tere"],
+    "Ricardo": ["Richi"],
+    "Jorge": ["Coco"],
+    "Gregorio": ["Goyo"],
+    "Santiago": ["Chago"],
+    "Beatriz": ["Bety"],
+    "Graciela": ["Chela"],
+    "Patricia": ["Paty"],
+    "Cristina": ["Cris"],
+    "Rafael": ["Rafa"],
+    "Fernando": ["Nando", "Fer"],
+    "Carlos": ["Charly"],
+    "Micaela": ["Mica"],
 }
 SOURCES = ["hotline", "clinic", "case", "assistance"]
 
@@ -91,23 +278,35 @@ def _typo(rng: random.Random, word: str) -> str:
     spelling that sounds the same (v/b, s/z/c, y/ll, h dropped)."""
     if len(word) < 4:
         return word
-    sounds = [("v", "b"), ("b", "v"), ("z", "s"), ("s", "z"), ("ll", "y"), ("y", "ll"), ("h", ""), ("c", "s"),
-              ("qu", "k"), ("gu", "g"), ("ñ", "ni"), ("i", "y")]
+    sounds = [
+        ("v", "b"),
+        ("b", "v"),
+        ("z", "s"),
+        ("s", "z"),
+        ("ll", "y"),
+        ("y", "ll"),
+        ("h", ""),
+        ("c", "s"),
+        ("qu", "k"),
+        ("gu", "g"),
+        ("ñ", "ni"),
+        ("i", "y"),
+    ]
     kind = rng.random()
     if kind < 0.35:
         options = [(a, b) for a, b in sounds if a in word[1:].lower()]
         if options:
             a, b = rng.choice(options)
             idx = word.lower().find(a, 1)
-            return word[:idx] + b + word[idx + len(a):]
+            return word[:idx] + b + word[idx + len(a) :]
     i = rng.randrange(1, len(word) - 1)
     if kind < 0.55:
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     if kind < 0.7:
         return word[:i] + word[i] + word[i:]
     if kind < 0.85:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-    return word[:i] + rng.choice(_KEY_NEIGHBOURS) + word[i + 1:]
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + rng.choice(_KEY_NEIGHBOURS) + word[i + 1 :]
 
 
 def _dni_typo(rng: random.Random, dni: str) -> str:
@@ -136,12 +335,25 @@ def _truth(rng: random.Random, reference: datetime.date) -> _Truth:
         return rng.choice(PARTICLE_SURNAMES) if rng.random() < 0.04 else rng.choice(SURNAMES)
 
     age_days = rng.randint(8 * 365, 60 * 365)
-    return _Truth(first=first, paternal=surname(), maternal=surname(), sex=sex,
-                  dob=reference - datetime.timedelta(days=age_days), dni=f"{rng.randrange(10_000_000, 80_000_000)}")
+    return _Truth(
+        first=first,
+        paternal=surname(),
+        maternal=surname(),
+        sex=sex,
+        dob=reference - datetime.timedelta(days=age_days),
+        dni=f"{rng.randrange(10_000_000, 80_000_000)}",
+    )
 
 
-def _record(rng: random.Random, truth: _Truth, truth_id: int, n: int, source: str, reference: datetime.date,
-            error_rate: float) -> Record:
+def _record(
+    rng: random.Random,
+    truth: _Truth,
+    truth_id: int,
+    n: int,
+    source: str,
+    reference: datetime.date,
+    error_rate: float,
+) -> Record:
     def maybe(p: float) -> bool:
         return rng.random() < p * error_rate
 
@@ -201,13 +413,29 @@ def _record(rng: random.Random, truth: _Truth, truth_id: int, n: int, source: st
         dni = ""
     if dni and maybe(0.06):
         dni = _dni_typo(rng, dni)
-    return Record(record_id=f"R{truth_id:07d}-{n}", truth_id=truth_id, source=source, first_names=text,
-                  last_name_paternal=paternal, last_name_maternal=maternal, sex=sex, date_of_birth=dob,
-                  estimated_age=estimated_age, age_estimated_on=age_on, dni=dni)
+    return Record(
+        record_id=f"R{truth_id:07d}-{n}",
+        truth_id=truth_id,
+        source=source,
+        first_names=text,
+        last_name_paternal=paternal,
+        last_name_maternal=maternal,
+        sex=sex,
+        date_of_birth=dob,
+        estimated_age=estimated_age,
+        age_estimated_on=age_on,
+        dni=dni,
+    )
 
 
-def generate(n_persons: int, *, seed: int, reference: datetime.date = datetime.date(2026, 11, 22),
-             error_rate: float = 1.0, duplicate_share: float = 0.45) -> list[Record]:
+def generate(
+    n_persons: int,
+    *,
+    seed: int,
+    reference: datetime.date = datetime.date(2026, 11, 22),
+    error_rate: float = 1.0,
+    duplicate_share: float = 0.45,
+) -> list[Record]:
     """Records of `n_persons` true persons: about `duplicate_share` of them appear in more than one source."""
     rng = random.Random(seed)
     records: list[Record] = []
@@ -230,6 +458,6 @@ def true_pairs(records: list[Record]) -> set[tuple[str, str]]:
     for ids in by_truth.values():
         ids.sort()
         for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
+            for b in ids[i + 1 :]:
                 pairs.add((a, b))
     return pairs

@@ -63,15 +63,19 @@ class LinkCandidate(models.Model):
     band = models.CharField(_("banda"), max_length=10)
     vector = models.JSONField(default=list)
     origin = models.CharField(_("origen"), max_length=6, choices=Origin.choices)
-    run = models.ForeignKey(LinkageRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="candidates")
+    run = models.ForeignKey(
+        LinkageRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="candidates"
+    )
     # the versions of both records when the pair was scored: a decision on changed records is refused
     version_a = models.PositiveIntegerField(default=1)
     version_b = models.PositiveIntegerField(default=1)
-    status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    status = models.CharField(
+        _("estado"), max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     reason = models.CharField(_("motivo"), max_length=500, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,8 +86,9 @@ class LinkCandidate(models.Model):
         verbose_name_plural = _("posibles vínculos")
         constraints = [
             models.UniqueConstraint(fields=["person_a", "person_b"], name="linkcandidate_unique_pair"),
-            models.CheckConstraint(condition=models.Q(person_a__lt=models.F("person_b")),
-                                   name="linkcandidate_ordered_pair"),
+            models.CheckConstraint(
+                condition=models.Q(person_a__lt=models.F("person_b")), name="linkcandidate_ordered_pair"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,15 +118,21 @@ class IdentityMember(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="identity_memberships")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
-    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("registro de una identidad")
         verbose_name_plural = _("registros de una identidad")
-        constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(removed_at__isnull=True),
-                                               name="identitymember_one_active_identity")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(removed_at__isnull=True),
+                name="identitymember_one_active_identity",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} ∈ {self.identity}"

@@ -12,7 +12,7 @@ from sistra.people.matching.registry import person_features, registry_matches
 from sistra.people.models import Person
 
 from .access import steward_may_see_pair
-from .models import Identity, IdentityMember, LinkCandidate, LinkageRun
+from .models import Identity, IdentityMember, LinkageRun, LinkCandidate
 
 
 def link_new_person_later(person_pk: int) -> None:
@@ -28,20 +28,33 @@ def _ordered(a: Person, b: Person) -> tuple[Person, Person]:
 
 
 @transaction.atomic
-def candidate_propose(*, a: Person, b: Person, probability: float, band: str, vector, origin: str,
-                      run: LinkageRun | None = None) -> LinkCandidate | None:
+def candidate_propose(
+    *, a: Person, b: Person, probability: float, band: str, vector, origin: str, run: LinkageRun | None = None
+) -> LinkCandidate | None:
     """Record a possible link, unless the pair was already decided (the decision is reused) or is pending."""
     a, b = _ordered(a, b)
     existing = LinkCandidate.objects.filter(person_a=a, person_b=b).first()
     if existing is not None:
         return None
     candidate = LinkCandidate.objects.create(
-        person_a=a, person_b=b, probability=probability, band=band, vector=list(vector), origin=origin, run=run,
-        version_a=a.version, version_b=b.version,
+        person_a=a,
+        person_b=b,
+        probability=probability,
+        band=band,
+        vector=list(vector),
+        origin=origin,
+        run=run,
+        version_a=a.version,
+        version_b=b.version,
     )
-    record_change(actor=None, action="create", instance=candidate, root=a,
-                  after={"pair": [a.code, b.code], "band": band, "origin": origin},
-                  summary=_("Posible vínculo propuesto"))
+    record_change(
+        actor=None,
+        action="create",
+        instance=candidate,
+        root=a,
+        after={"pair": [a.code, b.code], "band": band, "origin": origin},
+        summary=_("Posible vínculo propuesto"),
+    )
     return candidate
 
 
@@ -56,14 +69,24 @@ def link_new_person(person_pk: int) -> int:
     for scored in found:
         if _same_identity(person, scored.person):
             continue
-        if candidate_propose(a=person, b=scored.person, probability=scored.probability, band=scored.band,
-                             vector=scored.vector, origin=LinkCandidate.Origin.ENTRY):
+        if candidate_propose(
+            a=person,
+            b=scored.person,
+            probability=scored.probability,
+            band=scored.band,
+            vector=scored.vector,
+            origin=LinkCandidate.Origin.ENTRY,
+        ):
             created += 1
     return created
 
 
 def _active_identity(person: Person) -> Identity | None:
-    member = IdentityMember.objects.filter(person=person, removed_at__isnull=True).select_related("identity").first()
+    member = (
+        IdentityMember.objects.filter(person=person, removed_at__isnull=True)
+        .select_related("identity")
+        .first()
+    )
     return member.identity if member else None
 
 
@@ -73,23 +96,36 @@ def _same_identity(a: Person, b: Person) -> bool:
 
 
 @transaction.atomic
-def candidate_decide(*, actor, candidate: LinkCandidate, decision: str, reason: str,
-                     expected_version: int) -> LinkCandidate:
+def candidate_decide(
+    *, actor, candidate: LinkCandidate, decision: str, reason: str, expected_version: int
+) -> LinkCandidate:
     """A steward's decision on a pair. Refused on a stale pair (decided since, or either record changed)."""
-    current = LinkCandidate.objects.select_for_update().select_related("person_a", "person_b").get(pk=candidate.pk)
+    current = (
+        LinkCandidate.objects.select_for_update().select_related("person_a", "person_b").get(pk=candidate.pk)
+    )
     errors: dict = {}
-    if decision not in (LinkCandidate.Status.LINKED, LinkCandidate.Status.NOT_SAME, LinkCandidate.Status.UNSURE):
+    if decision not in (
+        LinkCandidate.Status.LINKED,
+        LinkCandidate.Status.NOT_SAME,
+        LinkCandidate.Status.UNSURE,
+    ):
         errors["decision"] = [_("Elija una decisión: misma persona, no es la misma persona o no se sabe.")]
     if not (reason or "").strip():
         errors["reason"] = [_("Indique el motivo de la decisión.")]
     if errors:
         raise ValidationError(errors)
-    if current.version != expected_version or current.status not in (LinkCandidate.Status.PENDING,
-                                                                      LinkCandidate.Status.UNSURE):
+    if current.version != expected_version or current.status not in (
+        LinkCandidate.Status.PENDING,
+        LinkCandidate.Status.UNSURE,
+    ):
         raise ConflictError()
     if (current.person_a.version, current.person_b.version) != (current.version_a, current.version_b):
-        raise ValidationError(_("Uno de los dos registros cambió desde que se propuso el vínculo: la comparación "
-                                "ya no vale. Espere a que se vuelva a comparar."))
+        raise ValidationError(
+            _(
+                "Uno de los dos registros cambió desde que se propuso el vínculo: la comparación "
+                "ya no vale. Espere a que se vuelva a comparar."
+            )
+        )
     if not steward_may_see_pair(actor, current):
         raise ValidationError(_("No puede decidir sobre este par."))
     before = {"status": current.status}
@@ -99,9 +135,15 @@ def candidate_decide(*, actor, candidate: LinkCandidate, decision: str, reason: 
     current.decided_at = timezone.now()
     current.version += 1
     current.save()
-    record_change(actor=actor, action="update", instance=current, root=current.person_a, before=before,
-                  after={"status": decision, "reason": current.reason},
-                  summary=_("Decisión sobre un posible vínculo"))
+    record_change(
+        actor=actor,
+        action="update",
+        instance=current,
+        root=current.person_a,
+        before=before,
+        after={"status": decision, "reason": current.reason},
+        summary=_("Decisión sobre un posible vínculo"),
+    )
     if decision == LinkCandidate.Status.LINKED:
         identity_merge(actor=actor, persons=[current.person_a, current.person_b], reason=current.reason)
     return current
@@ -127,18 +169,34 @@ def identity_merge(*, actor, persons: list[Person], reason: str) -> Identity:
     if len(persons) < 2:
         raise ValidationError(_("Elija al menos dos registros distintos para vincular."))
     # a steward who reached the pair through the review queue may link it; anyone else must see both records
-    pair_reviewed = LinkCandidate.objects.filter(
-        person_a=min(persons, key=lambda p: p.pk), person_b=max(persons, key=lambda p: p.pk),
-        status=LinkCandidate.Status.LINKED, decided_by=actor).exists() if len(persons) == 2 else False
+    pair_reviewed = (
+        LinkCandidate.objects.filter(
+            person_a=min(persons, key=lambda p: p.pk),
+            person_b=max(persons, key=lambda p: p.pk),
+            status=LinkCandidate.Status.LINKED,
+            decided_by=actor,
+        ).exists()
+        if len(persons) == 2
+        else False
+    )
     if not (pair_reviewed or _may_merge(actor, persons)):
         raise ValidationError(_("No puede vincular registros que no tiene permitido ver."))
-    identities = {m.identity_id: m.identity for m in IdentityMember.objects.select_for_update().filter(
-        person__in=persons, removed_at__isnull=True).select_related("identity")}
-    target = min(identities.values(), key=lambda i: i.pk) if identities else Identity.objects.create(created_by=actor)
+    identities = {
+        m.identity_id: m.identity
+        for m in IdentityMember.objects.select_for_update()
+        .filter(person__in=persons, removed_at__isnull=True)
+        .select_related("identity")
+    }
+    target = (
+        min(identities.values(), key=lambda i: i.pk)
+        if identities
+        else Identity.objects.create(created_by=actor)
+    )
     now = timezone.now()
     # members of the other identities move to the target (their old membership ends, with its history)
-    for member in IdentityMember.objects.filter(identity_id__in=set(identities) - {target.pk},
-                                                removed_at__isnull=True):
+    for member in IdentityMember.objects.filter(
+        identity_id__in=set(identities) - {target.pk}, removed_at__isnull=True
+    ):
         member.removed_at, member.removed_by = now, actor
         member.save(update_fields=["removed_at", "removed_by"])
         IdentityMember.objects.create(identity=target, person=member.person, added_by=actor)
@@ -150,10 +208,18 @@ def identity_merge(*, actor, persons: list[Person], reason: str) -> Identity:
                     IdentityMember.objects.create(identity=target, person=person, added_by=actor)
             except IntegrityError:
                 raise ConflictError() from None
-    codes = sorted(IdentityMember.objects.filter(identity=target, removed_at__isnull=True)
-                   .values_list("person__code", flat=True))
-    record_change(actor=actor, action="update", instance=target, after={"members": codes, "reason": reason},
-                  summary=_("Registros vinculados como una misma persona"))
+    codes = sorted(
+        IdentityMember.objects.filter(identity=target, removed_at__isnull=True).values_list(
+            "person__code", flat=True
+        )
+    )
+    record_change(
+        actor=actor,
+        action="update",
+        instance=target,
+        after={"members": codes, "reason": reason},
+        summary=_("Registros vinculados como una misma persona"),
+    )
     return target
 
 
@@ -162,8 +228,11 @@ def identity_unmerge(*, actor, identity: Identity | None, reason: str) -> list[P
     """Every record of the identity stands alone again, exactly as it was; the memberships stay as history."""
     if identity is None:
         raise ValidationError(_("Este registro no está vinculado con otros: no hay nada que separar."))
-    members = list(IdentityMember.objects.select_for_update().filter(identity=identity, removed_at__isnull=True)
-                   .select_related("person"))
+    members = list(
+        IdentityMember.objects.select_for_update()
+        .filter(identity=identity, removed_at__isnull=True)
+        .select_related("person")
+    )
     if not members:
         raise ValidationError(_("Este registro no está vinculado con otros: no hay nada que separar."))
     if not (reason or "").strip():
@@ -175,11 +244,17 @@ def identity_unmerge(*, actor, identity: Identity | None, reason: str) -> list[P
     for member in members:
         member.removed_at, member.removed_by = now, actor
         member.save(update_fields=["removed_at", "removed_by"])
-    LinkCandidate.objects.filter(person_a__in=persons, person_b__in=persons,
-                                 status=LinkCandidate.Status.LINKED).update(status=LinkCandidate.Status.NOT_SAME)
-    record_change(actor=actor, action="update", instance=identity,
-                  before={"members": sorted(p.code for p in persons)}, after={"members": [], "reason": reason},
-                  summary=_("Vinculación deshecha"))
+    LinkCandidate.objects.filter(
+        person_a__in=persons, person_b__in=persons, status=LinkCandidate.Status.LINKED
+    ).update(status=LinkCandidate.Status.NOT_SAME)
+    record_change(
+        actor=actor,
+        action="update",
+        instance=identity,
+        before={"members": sorted(p.code for p in persons)},
+        after={"members": [], "reason": reason},
+        summary=_("Vinculación deshecha"),
+    )
     return persons
 
 

@@ -20,16 +20,31 @@ from sistra.people.services import DocumentInput
 pytestmark = pytest.mark.django_db
 
 CREATE = reverse("people:create")
-DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "stats"]}}
+DUMMY_TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "stats"]}
+}
 
 
 def form(**extra):
     data = {
-        "first_names": "José", "last_name_paternal": "Quispe", "last_name_maternal": "Mamani", "aliases": "",
-        "sex": "male", "date_of_birth": "15/03/1990", "estimated_age": "", "nationality": "PE",
-        "country_origin": "", "notes": "", "doc-TOTAL_FORMS": "2", "doc-INITIAL_FORMS": "0",
-        "doc-MIN_NUM_FORMS": "0", "doc-MAX_NUM_FORMS": "6", "doc-0-kind": "dni", "doc-0-number": "10117410",
-        "doc-1-kind": "", "doc-1-number": "",
+        "first_names": "José",
+        "last_name_paternal": "Quispe",
+        "last_name_maternal": "Mamani",
+        "aliases": "",
+        "sex": "male",
+        "date_of_birth": "15/03/1990",
+        "estimated_age": "",
+        "nationality": "PE",
+        "country_origin": "",
+        "notes": "",
+        "doc-TOTAL_FORMS": "2",
+        "doc-INITIAL_FORMS": "0",
+        "doc-MIN_NUM_FORMS": "0",
+        "doc-MAX_NUM_FORMS": "6",
+        "doc-0-kind": "dni",
+        "doc-0-number": "10117410",
+        "doc-1-kind": "",
+        "doc-1-number": "",
     }
     data.update(extra)
     return data
@@ -43,8 +58,14 @@ def api(user) -> APIClient:
 
 
 def payload(**extra):
-    data = {"first_names": "José", "last_name_paternal": "Quispe", "last_name_maternal": "Mamani", "sex": "male",
-            "date_of_birth": "1990-03-15", "documents": [{"kind": "dni", "number": "10117410"}]}
+    data = {
+        "first_names": "José",
+        "last_name_paternal": "Quispe",
+        "last_name_maternal": "Mamani",
+        "sex": "male",
+        "date_of_birth": "1990-03-15",
+        "documents": [{"kind": "dni", "number": "10117410"}],
+    }
     data.update(extra)
     return data
 
@@ -52,8 +73,14 @@ def payload(**extra):
 @pytest.fixture
 def hidden_jose(outsider):
     """The same man, registered by a fiscalía the prosecutor may not see."""
-    return make_person(actor=outsider, first_names="José", last_name_paternal="Quispe", last_name_maternal="Mamani",
-                       sex="male", documents=[DocumentInput(kind="dni", number="10117410")])
+    return make_person(
+        actor=outsider,
+        first_names="José",
+        last_name_paternal="Quispe",
+        last_name_maternal="Mamani",
+        sex="male",
+        documents=[DocumentInput(kind="dni", number="10117410")],
+    )
 
 
 def _shape(sql: str) -> str:
@@ -67,13 +94,20 @@ def _register(client, data):
 
 
 def test_registering_the_same_dni_and_name_as_a_hidden_person_answers_as_if_it_did_not_exist(
-        client, prosecutor, outsider):
+    client, prosecutor, outsider
+):
     client.force_login(prosecutor)
     with override_settings(TASKS=DUMMY_TASKS):
         alone, alone_queries = _register(client, form())
         Person.objects.filter(owner_agency=prosecutor.agency).delete()
-        make_person(actor=outsider, first_names="José", last_name_paternal="Quispe", last_name_maternal="Mamani",
-                    sex="male", documents=[DocumentInput(kind="dni", number="10117410")])
+        make_person(
+            actor=outsider,
+            first_names="José",
+            last_name_paternal="Quispe",
+            last_name_maternal="Mamani",
+            sex="male",
+            documents=[DocumentInput(kind="dni", number="10117410")],
+        )
         hidden, hidden_queries = _register(client, form())
 
     assert alone.status_code == hidden.status_code == 302
@@ -110,8 +144,9 @@ def test_the_api_match_lists_nothing_of_another_agency(prosecutor, hidden_jose):
     assert response.json() == []
 
 
-def test_a_hidden_duplicate_becomes_a_pending_link_for_the_stewards(client, prosecutor, hidden_jose,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_hidden_duplicate_becomes_a_pending_link_for_the_stewards(
+    client, prosecutor, hidden_jose, django_capture_on_commit_callbacks
+):
     client.force_login(prosecutor)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(CREATE, form())
@@ -125,9 +160,15 @@ def test_a_hidden_duplicate_becomes_a_pending_link_for_the_stewards(client, pros
 
 
 def test_a_namesake_without_a_document_in_another_agency_is_saved_and_queued(
-        client, prosecutor, outsider, django_capture_on_commit_callbacks):
-    hidden = make_person(actor=outsider, first_names="Pepe", last_name_paternal="Quispe Mamani", sex="male",
-                         date_of_birth=datetime.date(1990, 3, 15))
+    client, prosecutor, outsider, django_capture_on_commit_callbacks
+):
+    hidden = make_person(
+        actor=outsider,
+        first_names="Pepe",
+        last_name_paternal="Quispe Mamani",
+        sex="male",
+        date_of_birth=datetime.date(1990, 3, 15),
+    )
     client.force_login(prosecutor)
 
     with django_capture_on_commit_callbacks(execute=True):

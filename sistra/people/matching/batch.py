@@ -12,8 +12,9 @@ from .model import Model, estimate_m, estimate_u
 MAX_BUCKET = 400
 
 
-def candidate_pairs(records: list[Features], *, max_bucket: int = MAX_BUCKET,
-                    prefixes: tuple[str, ...] = ("",)) -> set[tuple[int, int]]:
+def candidate_pairs(
+    records: list[Features], *, max_bucket: int = MAX_BUCKET, prefixes: tuple[str, ...] = ("",)
+) -> set[tuple[int, int]]:
     buckets: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(records):
         for key in blocking_keys(f):
@@ -33,8 +34,15 @@ def candidate_pairs(records: list[Features], *, max_bucket: int = MAX_BUCKET,
 TRAINING_SESSIONS = (("n:", ("first_names", "surnames")), ("d:", ("dni",)), ("y:", ("birth", "surnames")))
 
 
-def train(records: list[Features], *, seed: int = 0, u_pairs: int = 100_000, meta: dict | None = None,
-          strong: float = 0.99, possible: float = 0.5) -> Model:
+def train(
+    records: list[Features],
+    *,
+    seed: int = 0,
+    u_pairs: int = 100_000,
+    meta: dict | None = None,
+    strong: float = 0.99,
+    possible: float = 0.5,
+) -> Model:
     u = estimate_u(records, pairs=u_pairs, seed=seed)
     learned: dict[str, list[list[float]]] = defaultdict(list)
     for prefix, fixed in TRAINING_SESSIONS:
@@ -52,12 +60,23 @@ def train(records: list[Features], *, seed: int = 0, u_pairs: int = 100_000, met
     _, blocked_share = estimate_m(patterns, u, m=m, update_m=False, iterations=30)
     n = len(records)
     prior = blocked_share * len(pairs) / (n * (n - 1) / 2)
-    return Model(m=m, u=u, prior=prior, strong=strong, possible=possible,
-                 meta={**(meta or {}), "records": n, "blocked_pairs": len(pairs)})
+    return Model(
+        m=m,
+        u=u,
+        prior=prior,
+        strong=strong,
+        possible=possible,
+        meta={**(meta or {}), "records": n, "blocked_pairs": len(pairs)},
+    )
 
 
-def score_pairs(records: list[Features], model: Model, pairs: Iterable[tuple[int, int]] | None = None,
-                *, minimum: float = 0.0) -> list[tuple[int, int, float]]:
+def score_pairs(
+    records: list[Features],
+    model: Model,
+    pairs: Iterable[tuple[int, int]] | None = None,
+    *,
+    minimum: float = 0.0,
+) -> list[tuple[int, int, float]]:
     pairs = candidate_pairs(records) if pairs is None else pairs
     scored = []
     for i, j in pairs:

@@ -36,9 +36,18 @@ class Features:
     dni: str
 
 
-def features(*, first_names: str = "", last_name_paternal: str = "", last_name_maternal: str = "",
-             sex: str | None = None, date_of_birth: datetime.date | None = None, estimated_age: int | None = None,
-             age_estimated_on: datetime.date | None = None, dni: str = "", **_ignored) -> Features:
+def features(
+    *,
+    first_names: str = "",
+    last_name_paternal: str = "",
+    last_name_maternal: str = "",
+    sex: str | None = None,
+    date_of_birth: datetime.date | None = None,
+    estimated_age: int | None = None,
+    age_estimated_on: datetime.date | None = None,
+    dni: str = "",
+    **_ignored,
+) -> Features:
     first = tuple(first_name_list(first_names))
     surnames = tuple(surname_list(last_name_paternal, last_name_maternal))
     variants = tuple(frozenset(surname_variants(s)) for s in surnames)
@@ -163,7 +172,10 @@ def compare_sex(a: Features, b: Features) -> int | None:
 
 
 COMPARE = {
-    "first_names": compare_first, "surnames": compare_surnames, "dni": compare_dni, "birth": compare_birth,
+    "first_names": compare_first,
+    "surnames": compare_surnames,
+    "dni": compare_dni,
+    "birth": compare_birth,
     "sex": compare_sex,
 }
 

@@ -29,8 +29,10 @@ class Model:
     meta: dict = field(default_factory=dict)
 
     def weights(self) -> dict[str, list[float]]:
-        return {name: [math.log2(self.m[name][i] / self.u[name][i]) for i in range(len(levels))]
-                for name, levels in COMPARISONS.items()}
+        return {
+            name: [math.log2(self.m[name][i] / self.u[name][i]) for i in range(len(levels))]
+            for name, levels in COMPARISONS.items()
+        }
 
     def __post_init__(self):
         self._weights = self.weights()
@@ -59,8 +61,14 @@ class Model:
         return self.probability(self.match_weight(vector)), vector
 
     def to_json(self) -> dict:
-        return {"prior": self.prior, "strong": self.strong, "possible": self.possible, "m": self.m, "u": self.u,
-                "meta": self.meta}
+        return {
+            "prior": self.prior,
+            "strong": self.strong,
+            "possible": self.possible,
+            "m": self.m,
+            "u": self.u,
+            "meta": self.meta,
+        }
 
     def save(self, path: Path = PARAMS_FILE) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
@@ -68,8 +76,14 @@ class Model:
     @classmethod
     def load(cls, path: Path = PARAMS_FILE) -> "Model":
         data = json.loads(path.read_text())
-        return cls(m=data["m"], u=data["u"], prior=data["prior"], strong=data["strong"], possible=data["possible"],
-                   meta=data.get("meta", {}))
+        return cls(
+            m=data["m"],
+            u=data["u"],
+            prior=data["prior"],
+            strong=data["strong"],
+            possible=data["possible"],
+            meta=data.get("meta", {}),
+        )
 
 
 _MODEL: Model | None = None
@@ -107,15 +121,22 @@ def estimate_u(records: list[Features], *, pairs: int = 200_000, seed: int = 0) 
     return {name: _smooth(c) for name, c in counts.items()}
 
 
-def estimate_m(patterns: Counter, u: dict[str, list[float]], *, fixed: Iterable[str] = (), iterations: int = 60,
-               prior: float = 0.05, m: dict[str, list[float]] | None = None,
-               update_m: bool = True) -> tuple[dict[str, list[float]], float]:
+def estimate_m(
+    patterns: Counter,
+    u: dict[str, list[float]],
+    *,
+    fixed: Iterable[str] = (),
+    iterations: int = 60,
+    prior: float = 0.05,
+    m: dict[str, list[float]] | None = None,
+    update_m: bool = True,
+) -> tuple[dict[str, list[float]], float]:
     """EM over the distinct comparison vectors of blocked pairs (with their counts); u stays fixed, and so do
     the comparisons in `fixed` (those the blocking rule made agree: they are no evidence in this session)."""
     names = list(COMPARISONS)
     if m is None:
         # start: agreement levels likely among matches
-        m = {name: _normalise([0.25 ** i for i in range(len(levels))]) for name, levels in COMPARISONS.items()}
+        m = {name: _normalise([0.25**i for i in range(len(levels))]) for name, levels in COMPARISONS.items()}
     fixed = set(fixed)
     items = list(patterns.items())
     for _ in range(iterations):

@@ -11,24 +11,78 @@ GLUED_PARTICLES = ("delos", "delas", "dela", "del", "de")
 
 # Common Spanish hypocoristics (nickname → the given names it stands for). Ambiguous ones map to several.
 HYPOCORISTICS: dict[str, tuple[str, ...]] = {
-    "pepe": ("jose",), "pepito": ("jose",), "chepe": ("jose",), "cheo": ("jose",),
-    "pancho": ("francisco",), "paco": ("francisco",), "curro": ("francisco",), "quico": ("francisco",),
-    "lucho": ("luis",), "chabuca": ("isabel",), "chabela": ("isabel",), "isa": ("isabel",),
-    "nacho": ("ignacio",), "chucho": ("jesus",), "chuy": ("jesus",), "memo": ("guillermo",),
-    "willy": ("guillermo", "wilfredo", "wilber"), "beto": ("alberto", "roberto"), "tito": ("roberto", "alberto"),
-    "charo": ("rosario",), "lola": ("dolores",), "meche": ("mercedes",), "lupe": ("guadalupe",),
-    "chelo": ("consuelo",), "manolo": ("manuel",), "lolo": ("manuel",), "lalo": ("eduardo",),
-    "kike": ("enrique",), "quique": ("enrique",), "alejo": ("alejandro",), "ale": ("alejandro", "alejandra"),
-    "tono": ("antonio",), "toni": ("antonio",), "pancha": ("francisca",), "paquita": ("francisca",),
-    "pepa": ("josefa", "josefina"), "fina": ("josefina",), "tere": ("teresa",), "richi": ("ricardo",),
-    "coco": ("jorge",), "goyo": ("gregorio",), "chago": ("santiago",), "bety": ("beatriz",),
-    "chela": ("graciela",), "paty": ("patricia",), "cris": ("cristina", "cristian"), "rafa": ("rafael",),
-    "nando": ("fernando",), "fer": ("fernando",), "charly": ("carlos",), "mica": ("micaela",),
-    "juancho": ("juan",), "juanita": ("juana",), "rosita": ("rosa",), "mari": ("maria",), "maruja": ("maria",),
-    "chayo": ("rosario",), "nena": (), "nico": ("nicolas",), "tomy": ("tomas",), "quina": ("joaquina",),
-    "chacho": ("ignacio",), "chente": ("vicente",), "lencho": ("lorenzo",), "moncho": ("ramon",),
-    "poncho": ("alfonso",), "toña": ("antonia",), "tona": ("antonia",), "licha": ("alicia",),
-    "male": ("maria elena",), "marilu": ("maria luisa",), "juanjo": ("juan jose",),
+    "pepe": ("jose",),
+    "pepito": ("jose",),
+    "chepe": ("jose",),
+    "cheo": ("jose",),
+    "pancho": ("francisco",),
+    "paco": ("francisco",),
+    "curro": ("francisco",),
+    "quico": ("francisco",),
+    "lucho": ("luis",),
+    "chabuca": ("isabel",),
+    "chabela": ("isabel",),
+    "isa": ("isabel",),
+    "nacho": ("ignacio",),
+    "chucho": ("jesus",),
+    "chuy": ("jesus",),
+    "memo": ("guillermo",),
+    "willy": ("guillermo", "wilfredo", "wilber"),
+    "beto": ("alberto", "roberto"),
+    "tito": ("roberto", "alberto"),
+    "charo": ("rosario",),
+    "lola": ("dolores",),
+    "meche": ("mercedes",),
+    "lupe": ("guadalupe",),
+    "chelo": ("consuelo",),
+    "manolo": ("manuel",),
+    "lolo": ("manuel",),
+    "lalo": ("eduardo",),
+    "kike": ("enrique",),
+    "quique": ("enrique",),
+    "alejo": ("alejandro",),
+    "ale": ("alejandro", "alejandra"),
+    "tono": ("antonio",),
+    "toni": ("antonio",),
+    "pancha": ("francisca",),
+    "paquita": ("francisca",),
+    "pepa": ("josefa", "josefina"),
+    "fina": ("josefina",),
+    "tere": ("teresa",),
+    "richi": ("ricardo",),
+    "coco": ("jorge",),
+    "goyo": ("gregorio",),
+    "chago": ("santiago",),
+    "bety": ("beatriz",),
+    "chela": ("graciela",),
+    "paty": ("patricia",),
+    "cris": ("cristina", "cristian"),
+    "rafa": ("rafael",),
+    "nando": ("fernando",),
+    "fer": ("fernando",),
+    "charly": ("carlos",),
+    "mica": ("micaela",),
+    "juancho": ("juan",),
+    "juanita": ("juana",),
+    "rosita": ("rosa",),
+    "mari": ("maria",),
+    "maruja": ("maria",),
+    "chayo": ("rosario",),
+    "nena": (),
+    "nico": ("nicolas",),
+    "tomy": ("tomas",),
+    "quina": ("joaquina",),
+    "chacho": ("ignacio",),
+    "chente": ("vicente",),
+    "lencho": ("lorenzo",),
+    "moncho": ("ramon",),
+    "poncho": ("alfonso",),
+    "toña": ("antonia",),
+    "tona": ("antonia",),
+    "licha": ("alicia",),
+    "male": ("maria elena",),
+    "marilu": ("maria luisa",),
+    "juanjo": ("juan jose",),
 }
 
 _NON_LETTER = re.compile(r"[^a-z ]+")
@@ -60,7 +114,7 @@ def surname_variants(surname: str) -> set[str]:
     variants = {surname}
     for particle in GLUED_PARTICLES:
         if surname.startswith(particle) and len(surname) - len(particle) >= 3:
-            variants.add(surname[len(particle):])
+            variants.add(surname[len(particle) :])
     return variants
 
 
@@ -83,8 +137,20 @@ def phonetic(word: str) -> str:
     if not word:
         return ""
     w = word.lower()
-    for a, b in (("ch", "X"), ("ll", "y"), ("qu", "k"), ("gue", "ge"), ("gui", "gi"), ("ce", "se"), ("ci", "si"),
-                 ("ge", "je"), ("gi", "ji"), ("ph", "f"), ("sh", "X"), ("ck", "k")):
+    for a, b in (
+        ("ch", "X"),
+        ("ll", "y"),
+        ("qu", "k"),
+        ("gue", "ge"),
+        ("gui", "gi"),
+        ("ce", "se"),
+        ("ci", "si"),
+        ("ge", "je"),
+        ("gi", "ji"),
+        ("ph", "f"),
+        ("sh", "X"),
+        ("ck", "k"),
+    ):
         w = w.replace(a, b)
     w = w.replace("h", "")
     out = []

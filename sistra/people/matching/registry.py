@@ -13,9 +13,16 @@ MAX_CANDIDATES = 300
 def person_features(person, *, dni: str | None = None) -> Features:
     if dni is None:
         dni = next((d.number for d in person.documents.all() if d.kind == "dni"), "")
-    return features(first_names=person.first_names, last_name_paternal=person.last_name_paternal,
-                    last_name_maternal=person.last_name_maternal, sex=person.sex, date_of_birth=person.date_of_birth,
-                    estimated_age=person.estimated_age, age_estimated_on=person.age_estimated_on, dni=dni)
+    return features(
+        first_names=person.first_names,
+        last_name_paternal=person.last_name_paternal,
+        last_name_maternal=person.last_name_maternal,
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        estimated_age=person.estimated_age,
+        age_estimated_on=person.age_estimated_on,
+        dni=dni,
+    )
 
 
 def refresh_match_keys(person) -> None:
@@ -24,7 +31,9 @@ def refresh_match_keys(person) -> None:
     keys = blocking_keys(person_features(person))
     PersonMatchKey.objects.filter(person=person).exclude(key__in=keys).delete()
     existing = set(PersonMatchKey.objects.filter(person=person).values_list("key", flat=True))
-    PersonMatchKey.objects.bulk_create([PersonMatchKey(person=person, key=k) for k in sorted(keys - existing)])
+    PersonMatchKey.objects.bulk_create(
+        [PersonMatchKey(person=person, key=k) for k in sorted(keys - existing)]
+    )
 
 
 @dataclass
@@ -35,8 +44,14 @@ class Scored:
     vector: tuple
 
 
-def registry_matches(target: Features, persons: QuerySet, *, model: Model | None = None, exclude_pk=None,
-                     minimum_band: str = "possible") -> list[Scored]:
+def registry_matches(
+    target: Features,
+    persons: QuerySet,
+    *,
+    model: Model | None = None,
+    exclude_pk=None,
+    minimum_band: str = "possible",
+) -> list[Scored]:
     """Persons of `persons` (already restricted to what the caller may look at) sharing a blocking key with the
     target, scored; those at or above the band, best first."""
     from ..models import PersonMatchKey
@@ -45,8 +60,12 @@ def registry_matches(target: Features, persons: QuerySet, *, model: Model | None
     keys = blocking_keys(target)
     if not keys:
         return []
-    hits = (PersonMatchKey.objects.filter(key__in=keys, person__in=persons.values("pk"))
-            .values("person_id").annotate(shared=Count("id")).order_by("-shared", "person_id"))
+    hits = (
+        PersonMatchKey.objects.filter(key__in=keys, person__in=persons.values("pk"))
+        .values("person_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "person_id")
+    )
     ids = [row["person_id"] for row in hits[:MAX_CANDIDATES]]
     if exclude_pk is not None:
         ids = [i for i in ids if i != exclude_pk]
