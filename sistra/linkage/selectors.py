@@ -82,6 +82,17 @@ def linked_persons(person: Person) -> list[Person]:
     ]
 
 
+def visible_linked_persons(actor, person: Person) -> list[Person]:
+    """The other records of the person's identity that the viewer may see (the timeline's provider)."""
+    from sistra.people.access import visible_persons
+
+    others = linked_persons(person)
+    if not others:
+        return []
+    allowed = set(visible_persons(actor).filter(pk__in=[p.pk for p in others]).values_list("pk", flat=True))
+    return [p for p in others if p.pk in allowed]
+
+
 def surviving_values(persons: list[Person]) -> dict:
     """Survivorship: for each field the value shown for the identity. Names from the record with a DNI, then
     the oldest record; a full birth date over a 1 January (year only) over an estimated age; documents and
