@@ -24,14 +24,19 @@ def linked(prosecutor, outsider, national_steward):
     line = AgencyFactory(code="linea-1818", name="Línea 1818", kind=Agency.Kind.HOTLINE)
     operator = UserFactory(username="operadora", agency=line, role=Role.HOTLINE_OPERATOR)
     a = make_person(actor=operator, first_names="Chabuca", last_name_paternal="Ccori")
-    contact = hotline_services.contact_create(actor=operator, started_at=timezone.now(),
-                                              category="trafficking_report", summary="Reporte")
+    contact = hotline_services.contact_create(
+        actor=operator, started_at=timezone.now(), category="trafficking_report", summary="Reporte"
+    )
     hotline_services.contact_link_person(actor=operator, contact=contact, person=a, role="potential_victim")
     lima_case = make_case(actor=outsider, number="2026-77777", complaint_date=datetime.date(2026, 1, 5))
     case_services.victim_add(actor=outsider, case=lima_case, person=a)
     case_services.case_share(actor=outsider, case=lima_case, agency=prosecutor.agency, reason="Coordinación")
-    b = make_person(actor=prosecutor, first_names="Isabel", last_name_paternal="Ccori",
-                    date_of_birth=datetime.date(2009, 4, 2))
+    b = make_person(
+        actor=prosecutor,
+        first_names="Isabel",
+        last_name_paternal="Ccori",
+        date_of_birth=datetime.date(2009, 4, 2),
+    )
     cusco_case = make_case(actor=prosecutor, number="2026-00001", complaint_date=datetime.date(2026, 3, 9))
     case_services.victim_add(actor=prosecutor, case=cusco_case, person=b)
     return {"a": a, "b": b, "operator": operator, "contact": contact, "steward": national_steward}
@@ -75,7 +80,9 @@ def test_an_outsider_sees_only_their_own_case_even_when_linked(linked, outsider)
 
 
 def test_after_unmerge_the_timeline_is_back_to_one_record(linked, prosecutor):
-    identity = services.identity_merge(actor=linked["steward"], persons=[linked["a"], linked["b"]], reason="x")
+    identity = services.identity_merge(
+        actor=linked["steward"], persons=[linked["a"], linked["b"]], reason="x"
+    )
     services.identity_unmerge(actor=linked["steward"], identity=identity, reason="Error")
 
     titles = _titles(person_timeline(prosecutor, linked["b"]))
