@@ -18,5 +18,6 @@ urlpatterns = [
     path("estadisticas/", include("sistra.stats.urls")),
     path("auditoria/", include("sistra.audit.urls")),
     path("prevencion/", include("sistra.prevention.urls")),
+    path("vinculacion/", include("sistra.linkage.urls")),
     path("api/", include("config.api_urls")),
 ]

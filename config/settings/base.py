@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sistra.assistance",
     "sistra.stats",
     "sistra.prevention",
+    "sistra.linkage",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     PREVENTION_OFFICER = "prevention_officer", _("Responsable de prevención")
     ANALYST = "analyst", _("Analista")
     AUDITOR = "auditor", _("Auditor")
+    DATA_STEWARD = "data_steward", _("Responsable de datos de la institución")
+    NATIONAL_DATA_STEWARD = "national_data_steward", _("Responsable nacional de datos")
 
 
 class Capability(StrEnum):
@@ -53,6 +55,10 @@ class Capability(StrEnum):
     PREVENTION_EDIT = "prevention_edit"
     FAMILY_VIEW = "family_view"
     FAMILY_VIEW_IDENTITY = "family_view_identity"
+    # record linkage: review possible links of the own agency's persons / of every agency; batch runs
+    LINKAGE_REVIEW = "linkage_review"
+    LINKAGE_REVIEW_ALL = "linkage_review_all"
+    LINKAGE_RUN = "linkage_run"
 
 
 C = Capability
@@ -80,6 +86,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
                                         C.FAMILY_VIEW_IDENTITY}),
     Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW, C.OPEN_DATA_PUBLISH, C.FAMILY_VIEW}),
     Role.AUDITOR: frozenset({C.AUDIT_VIEW, C.HISTORY_VIEW}),
+    Role.DATA_STEWARD: frozenset({C.PERSON_VIEW, C.PERSON_VIEW_IDENTITY, C.HISTORY_VIEW, C.LINKAGE_REVIEW}),
+    Role.NATIONAL_DATA_STEWARD: frozenset({C.PERSON_VIEW, C.PERSON_VIEW_IDENTITY, C.HISTORY_VIEW, C.LINKAGE_REVIEW,
+                                           C.LINKAGE_REVIEW_ALL, C.LINKAGE_RUN}),
 }
 
 

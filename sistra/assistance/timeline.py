@@ -44,11 +44,26 @@ def timeline_sources() -> list[TimelineSource]:
     return list(_SOURCES.values())
 
 
+# Other records of the same human being (the record linkage registers one: sistra.linkage). A provider takes
+# the viewer and the person and returns only records the viewer may see.
+_LINKED_PERSONS: list[Callable[[object, object], Iterable[object]]] = []
+
+
+def register_linked_persons(provider: Callable[[object, object], Iterable[object]]) -> None:
+    if provider not in _LINKED_PERSONS:
+        _LINKED_PERSONS.append(provider)
+
+
 def person_timeline(actor, person) -> list[TimelineEntry]:
-    """Every entry the viewer may see, newest first. The caller has fetched the person through access_person."""
+    """Every entry the viewer may see, newest first, across every record linked to the person (each source
+    filters its items by the viewer's access). The caller has fetched the person through access_person."""
+    persons = [person]
+    for provider in _LINKED_PERSONS:
+        persons.extend(p for p in provider(actor, person) if p.pk not in {x.pk for x in persons})
     entries: list[TimelineEntry] = []
-    for source in _SOURCES.values():
-        entries.extend(source.build(actor, person))
+    for one in persons:
+        for source in _SOURCES.values():
+            entries.extend(source.build(actor, one))
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
 

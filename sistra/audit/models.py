@@ -58,6 +58,7 @@ class AccessLog(models.Model):
         AUDIT = "audit", _("Auditoría")
         API = "api", _("Consulta por API")
         PREVENTION = "prevention", _("Trabajo de prevención")
+        LINKAGE = "linkage", _("Vinculación de registros")
 
     at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -29,7 +29,9 @@ from sistra.accounts.models import Agency
 from sistra.audit.models import ChangeEvent
 from sistra.core.models import Country, PenalArticle, ProceduralStage, Term, Ubigeo
 from sistra.core.text import normalize
-from sistra.people.models import IdentityDocument, Person
+from sistra.people.matching import blocking_keys
+from sistra.people.matching.registry import person_features
+from sistra.people.models import IdentityDocument, Person, PersonMatchKey
 
 from .models import Case, CaseDefendant, CaseEvent, CasePlace, CaseVictim, Charge
 from .services import ARCHIVE_STAGE, CLOSING_STAGES, INITIAL_STAGE, _victim_is_minor
@@ -1009,6 +1011,11 @@ def _write(plan: dict) -> int:
     plans: list[_PersonPlan] = [p for p, *_rest in plan["victims"]] + [p for p, _d in plan["defendants"]]
     insert.objects(Person, [p.person for p in plans], with_ids=True)
     insert.objects(IdentityDocument, [_refresh_fk(d, "person") for p in plans for d in p.documents])
+    # the duplicate check finds persons through their blocking keys (sistra.people.matching, ADR 0170)
+    insert.tuples(PersonMatchKey, ("person_id", "key"), [
+        (p.person.pk, key) for p in plans
+        for key in sorted(blocking_keys(person_features(p.person, dni=next(
+            (d.number for d in p.documents if d.kind == IdentityDocument.Kind.DNI), ""))))])
     insert.tuples(
         Person.languages.through,
         ("person_id", "term_id"),

@@ -447,7 +447,7 @@ def _match_person(actor, row: RowInput, case: Case) -> Person | None:
     """The person of the row if SISTRA already has them among the persons the user may see: same identity
     document, same pseudonym code (with the same names), same names and birth date, or a victim of the same
     case with the same names. A document held by someone the user may not see is left to person_create,
-    which refuses it as a duplicate, as it would at the counter."""
+    which saves the person as it would at the counter and leaves the pair to the data stewards (ADR 0171)."""
     p = row.person
     visible = visible_persons(actor)
     by_document: set[int] = set()

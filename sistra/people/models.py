@@ -140,11 +140,12 @@ class IdentityDocument(models.Model):
     class Meta:
         verbose_name = _("documento de identidad")
         verbose_name_plural = _("documentos de identidad")
+        # Not unique across the registry: a refusal would tell the user that another agency holds this person
+        # (docs/decisions/0171). The services refuse a document already held by a person the user can see;
+        # the same document elsewhere becomes a pending link for a data steward.
+        indexes = [models.Index(fields=["kind", "number"], name="document_number_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "number", "country"], name="document_unique_number"),
-            models.UniqueConstraint(
-                fields=["kind", "number"], condition=models.Q(kind="dni"), name="document_unique_dni"
-            ),
+            models.UniqueConstraint(fields=["person", "kind", "number"], name="document_unique_per_person"),
         ]
 
     def __str__(self) -> str:
@@ -181,3 +182,19 @@ class PersonShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.agency}"
+
+
+class PersonMatchKey(models.Model):
+    """Indexed blocking keys of a person for the duplicate check (phonetic codes of names with surnames, the
+    DNI, surname with birth year): candidates at entry come from an index look-up, never a scan."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
+    key = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("clave de comparación")
+        verbose_name_plural = _("claves de comparación")
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="matchkey_unique_per_person")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,11 +4,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from sistra.core.text import normalize
 
 from .access import identity_persons
+from .matching import COMPARISONS, features
+from .matching.registry import registry_matches
 from .models import IdentityDocument, Person, PersonAlias
 from .validators import clean_dni
 
@@ -17,7 +19,8 @@ from .validators import clean_dni
 class Match:
     person: Person
     reasons: list[str] = field(default_factory=list)
-    score: int = 0
+    score: int = 0  # the match probability in percent (Fellegi–Sunter, docs/decisions/0170)
+    band: str = "possible"
 
 
 def _document_key(kind: str, number: str) -> str:
@@ -40,6 +43,25 @@ def _alias_keys(first_key: str, paternal: str, maternal: str) -> set[str]:
     return {" ".join((first_key, *(part for part in combo if part))) for combo in combos} - {first_key}
 
 
+def _reasons(vector) -> list[str]:
+    from django.utils.translation import gettext as _
+
+    texts = {
+        "first_names": [_("mismos nombres"), _("mismo primer nombre"), _("un nombre en común"),
+                        _("nombre parecido")],
+        "surnames": [_("mismos apellidos"), _("apellidos parecidos"), _("un apellido en común"),
+                     _("un apellido en común")],
+        "dni": [_("mismo documento de identidad"), _("DNI con un dígito distinto")],
+        "birth": [_("misma fecha de nacimiento"), _("fecha de nacimiento con día y mes invertidos o solo el año"),
+                  _("mismo año de nacimiento"), _("edad compatible")],
+    }
+    reasons = []
+    for name, level in zip(COMPARISONS, vector, strict=True):
+        if level is not None and name in texts and level < len(texts[name]):
+            reasons.append(texts[name][level])
+    return reasons
+
+
 def find_matches(
     *,
     actor,
@@ -50,81 +72,50 @@ def find_matches(
     documents: list[tuple[str, str]] = (),
     exclude_uuid=None,
     limit: int = 10,
+    sex: str | None = None,
+    estimated_age: int | None = None,
+    age_estimated_on: datetime.date | None = None,
 ) -> list[Match]:
-    """Likely existing records of the same person among those the user may see: same document; same names
-    ignoring accents, case and the order of the surnames; an alias equal to the name; close birth date."""
+    """Likely existing records of the same person among those whose identity the user may see, scored by the
+    matcher (names as lists, nicknames, sound-alike spellings, DNI near-misses, swapped dates, ages), plus any
+    holder of the same document and any alias equal to the name. Only persons the user may see are ever
+    looked at, so neither the answer nor its timing depends on records of other agencies."""
     from django.utils.translation import gettext as _
 
-    first_key = normalize(first_names)
-    paternal, maternal = normalize(last_name_paternal), normalize(last_name_maternal)
-    surnames_key = " ".join(sorted(k for k in (paternal, maternal) if k))
-    doc_numbers = {(kind, _document_key(kind, number)) for kind, number in documents if (number or "").strip()}
-    alias_keys = _alias_keys(first_key, paternal, maternal)
-
-    doc_condition = Q(pk__in=[])
-    for kind, number in doc_numbers:
-        doc_condition |= Q(kind=kind, number=number)
-    doc_hit = Exists(IdentityDocument.objects.filter(doc_condition, person=OuterRef("pk")))
-    alias_hit = Exists(PersonAlias.objects.filter(person=OuterRef("pk"), alias_key__in=alias_keys))
-    # Candidates come from three indexed look-ups united in one subquery, so the registry is never scanned.
-    candidates = []
-    if doc_numbers:
-        candidates.append(IdentityDocument.objects.filter(doc_condition).values("person_id"))
-    if surnames_key and first_key:
-        first_token = first_key.split()[0]
-        # "José" matches "José Luis", not "Josefina"
-        candidates.append(Person.objects.filter(
-            Q(surnames_key=surnames_key),
-            Q(first_names_key=first_token) | Q(first_names_key__startswith=f"{first_token} "),
-        ).values("pk"))
-    if alias_keys:
-        candidates.append(PersonAlias.objects.filter(alias_key__in=alias_keys).values("person_id"))
-    if not candidates:
-        return []
-    candidate_ids = candidates[0].union(*candidates[1:]) if len(candidates) > 1 else candidates[0]
-    same_name = Q(surnames_key=surnames_key, first_names_key=first_key) if surnames_key else Q(pk__in=[])
-    same_birth = Q(date_of_birth=date_of_birth) if date_of_birth else Q(pk__in=[])
-    qs = (
-        identity_persons(actor).filter(pk__in=candidate_ids)
-        .annotate(
-            doc_hit=doc_hit if doc_numbers else Value(False),
-            alias_hit=alias_hit if alias_keys else Value(False),
-            same_name=ExpressionWrapper(same_name, output_field=BooleanField()),
-            same_birth=ExpressionWrapper(same_birth, output_field=BooleanField()),
-        )
-        # the strongest candidates first, so the cut below never drops a same-document match
-        .order_by("-doc_hit", "-same_name", "-same_birth", "-alias_hit", "pk")
-        .distinct()
-        .prefetch_related("documents")
-    )
+    visible = identity_persons(actor)
     if exclude_uuid:
-        qs = qs.exclude(uuid=exclude_uuid)
-    matches = []
-    for person in qs[: limit * 3]:
-        match = Match(person=person)
-        if person.doc_hit:
-            match.reasons.append(_("mismo documento de identidad"))
-            match.score += 100
-        if surnames_key and person.surnames_key == surnames_key and first_key:
-            if person.first_names_key == first_key:
-                match.reasons.append(_("mismos nombres y apellidos"))
-                match.score += 40
-            elif person.first_names_key.split()[:1] == first_key.split()[:1]:
-                match.reasons.append(_("mismos apellidos y primer nombre"))
-                match.score += 25
-        if person.alias_hit:
+        visible = visible.exclude(uuid=exclude_uuid)
+    doc_numbers = {(kind, _document_key(kind, number)) for kind, number in documents if (number or "").strip()}
+    dni = next((number for kind, number in sorted(doc_numbers) if kind == IdentityDocument.Kind.DNI), "")
+    if age_estimated_on is None and estimated_age is not None:
+        from sistra.core.validation import today
+
+        age_estimated_on = today()
+    target = features(first_names=first_names, last_name_paternal=last_name_paternal,
+                      last_name_maternal=last_name_maternal, sex=sex, date_of_birth=date_of_birth,
+                      estimated_age=estimated_age, age_estimated_on=age_estimated_on, dni=dni)
+    found: dict[int, Match] = {}
+    for scored in registry_matches(target, visible):
+        found[scored.person.pk] = Match(person=scored.person, reasons=_reasons(scored.vector),
+                                        score=int(scored.probability * 100), band=scored.band)
+    # the user may open these records anyway: a holder of the same document is always shown
+    if doc_numbers:
+        doc_condition = Q(pk__in=[])
+        for kind, number in doc_numbers:
+            doc_condition |= Q(kind=kind, number=number)
+        holders = visible.filter(Exists(IdentityDocument.objects.filter(doc_condition, person=OuterRef("pk"))))
+        for person in holders.prefetch_related("documents")[:limit]:
+            match = found.setdefault(person.pk, Match(person=person, band="strong"))
+            if _("mismo documento de identidad") not in match.reasons:
+                match.reasons.insert(0, _("mismo documento de identidad"))
+            match.score, match.band = 100, "strong"
+    alias_keys = _alias_keys(normalize(first_names), normalize(last_name_paternal), normalize(last_name_maternal))
+    if alias_keys:
+        aliased = visible.filter(Exists(PersonAlias.objects.filter(person=OuterRef("pk"), alias_key__in=alias_keys)))
+        for person in aliased.prefetch_related("documents")[:limit]:
+            match = found.setdefault(person.pk, Match(person=person, score=50))
             match.reasons.append(_("alias coincidente"))
-            match.score += 20
-        if date_of_birth and person.date_of_birth:
-            gap = abs((person.date_of_birth - date_of_birth).days)
-            if gap == 0:
-                match.reasons.append(_("misma fecha de nacimiento"))
-                match.score += 30
-            elif gap <= 730:
-                match.reasons.append(_("fecha de nacimiento cercana"))
-                match.score += 10
-        matches.append(match)
-    matches.sort(key=lambda m: -m.score)
+    matches = sorted(found.values(), key=lambda m: (-m.score, m.person.pk))
     return matches[:limit]
 
 

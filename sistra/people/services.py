@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sistra.audit.services import record_change, snapshot
@@ -49,7 +49,12 @@ def _years_between(earlier: datetime.date, later: datetime.date) -> int:
     return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
 
 
-def _clean_documents(documents: list[DocumentInput], *, person: Person | None = None) -> list[DocumentInput]:
+def _clean_documents(documents: list[DocumentInput], *, actor, person: Person | None = None) -> list[DocumentInput]:
+    """Shape and repeats. A document already held by a person whose identity the user sees is refused (the
+    user can open that record instead); held by anyone else it is accepted without a word, and the linkage
+    sends the pair to a data steward — a refusal would tell the user that person is in SISTRA."""
+    from .access import identity_persons
+
     cleaned, errors, seen = [], [], set()
     for doc in documents:
         number = (doc.number or "").strip().upper()
@@ -71,7 +76,8 @@ def _clean_documents(documents: list[DocumentInput], *, person: Person | None = 
                           % {"kind": IdentityDocument.Kind(doc.kind).label, "number": number})
             continue
         seen.add(key)
-        existing = IdentityDocument.objects.filter(kind=doc.kind, number=number)
+        existing = IdentityDocument.objects.filter(kind=doc.kind, number=number,
+                                                   person__in=identity_persons(actor).values("pk"))
         if doc.kind != IdentityDocument.Kind.DNI:
             existing = existing.filter(country=doc.country)
         if person is not None:
@@ -89,14 +95,28 @@ def _clean_documents(documents: list[DocumentInput], *, person: Person | None = 
 
 
 def _save_documents(person: Person, docs: list[DocumentInput]) -> None:
-    try:
-        with transaction.atomic():
-            IdentityDocument.objects.bulk_create(
-                [IdentityDocument(person=person, kind=d.kind, number=d.number, country=d.country) for d in docs]
-            )
-    except IntegrityError:
-        # a concurrent save took the same document between our check and our insert
-        raise ValidationError({"documents": [_("Ya existe una persona registrada con ese documento.")]}) from None
+    IdentityDocument.objects.bulk_create(
+        [IdentityDocument(person=person, kind=d.kind, number=d.number, country=d.country) for d in docs]
+    )
+
+
+# Functions called after a person is saved (once the transaction commits) with the person's primary key: the
+# record linkage registers one that looks for the same person in every agency's records (sistra.linkage).
+PERSON_SAVED_HOOKS: list = []
+
+
+def register_person_saved_hook(hook) -> None:
+    if hook not in PERSON_SAVED_HOOKS:
+        PERSON_SAVED_HOOKS.append(hook)
+
+
+def _after_save(person: Person) -> None:
+    from .matching.registry import refresh_match_keys
+
+    refresh_match_keys(person)
+    pk = person.pk
+    for hook in PERSON_SAVED_HOOKS:
+        transaction.on_commit(lambda hook=hook: hook(pk))
 
 
 def _free_code() -> str:
@@ -145,7 +165,7 @@ def person_create(
         "ubigeo_residence": ubigeo_residence, "notes": notes,
     }
     _clean_person_fields(fields)
-    docs = _clean_documents(list(documents))
+    docs = _clean_documents(list(documents), actor=actor)
     person = Person.objects.create(owner_agency=owner_agency or actor.agency, created_by=actor, code=_free_code(),
                                    **fields)
     _save_documents(person, docs)
@@ -154,6 +174,7 @@ def person_create(
             PersonAlias.objects.create(person=person, alias=alias.strip())
     if languages:
         person.languages.set(languages)
+    _after_save(person)
     record_change(actor=actor, action="create", instance=person, after=_person_snapshot(person),
                   summary=_("Registro de persona"))
     return person
@@ -192,7 +213,7 @@ def person_update(
     current.version += 1
     current.save()
     if documents is not None:
-        docs = _clean_documents(list(documents), person=current)
+        docs = _clean_documents(list(documents), actor=actor, person=current)
         current.documents.all().delete()
         _save_documents(current, docs)
     if aliases is not None:
@@ -204,6 +225,7 @@ def person_update(
         current.languages.set(languages)
     after = _person_snapshot(current)
     if after != before:
+        _after_save(current)
         record_change(actor=actor, action="update", instance=current, before=before, after=after,
                       summary=_("Modificación de datos de la persona"))
     return current

@@ -1283,9 +1283,24 @@ def _prevention_routes() -> dict[str, Route]:
     }
 
 
+def _linkage_routes() -> dict[str, Route]:
+    return {
+        "linkage:queue": Route(PAGE, read=_caps(C.LINKAGE_REVIEW), queries=({}, {"estado": "linked"})),
+        "linkage:runs": Route(PAGE, read=_caps(C.LINKAGE_RUN), method="post", write=_caps(C.LINKAGE_RUN),
+                              data=b_empty),
+        "linkage:review": Route(RECORD, kwargs=lambda w, s: {"candidate_uuid": uuid.UUID(int=12)}, read=_never,
+                                method="post", data=b_empty,
+                                note="the world holds no pair to review: every role gets the refusal of a "
+                                     "made-up pair (sistra/linkage/tests cover the pairs)"),
+        "linkage:unmerge": Route(RECORD, "person", kwargs=k_person, read=None, method="post",
+                                 data=lambda w, s: {"reason": "Prueba"},
+                                 note="no person of the world is linked: an unmerge changes nothing"),
+    }
+
+
 ROUTES: dict[str, Route] = {
     **_account_routes(), **_cases_routes(), **_people_routes(), **_hotline_routes(), **_assistance_routes(),
-    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(),
+    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(),
 }
 
 

@@ -74,11 +74,11 @@ def test_it_refuses_a_dni_already_held_by_another_person(prosecutor):
     assert IdentityDocument.objects.count() == 1
 
 
-def test_it_refuses_a_dni_held_by_a_person_of_another_agency_too(prosecutor, outsider):
+def test_a_dni_held_only_by_a_person_of_another_agency_is_saved_without_a_word(prosecutor, outsider):
+    # refusing would tell the prosecutor that this person is in another agency's records (ADR 0171)
     make_person(actor=outsider, documents=[dni("10117410")])
-    with pytest.raises(ValidationError):
-        make_person(actor=prosecutor, documents=[dni("10117410")])
-    assert Person.objects.filter(owner_agency=prosecutor.agency).count() == 0
+    person = make_person(actor=prosecutor, documents=[dni("10117410")])
+    assert [str(d) for d in person.documents.all()] == ["DNI 10117410"]
 
 
 def test_it_refuses_the_same_dni_twice_in_one_entry(prosecutor):

@@ -80,7 +80,8 @@ def test_likely_matches_are_shown_before_saving(client, prosecutor):
     assert response.status_code == 200
     assert Person.objects.count() == 1
     assert "Posibles registros de la misma persona" in html
-    assert "mismos nombres y apellidos" in html
+    assert "mismos nombres" in html
+    assert "mismos apellidos" in html
     assert f'name="seen" value="{existing.uuid}"' in html
     assert "Crear de todos modos" in html
 

@@ -1,0 +1,140 @@
+"""Batch linkage over every person in the registry, as a background task: blocking by the stored keys'
+rules, the EM-trained Fellegi–Sunter model (or Splink 5 on DuckDB), pairs in the possible band or above sent
+to review (past decisions reused), clusters at the strong threshold recorded with the run."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sistra.audit.services import record_change
+from sistra.people.matching import default_model
+from sistra.people.matching.batch import candidate_pairs, clusters
+from sistra.people.matching.registry import person_features
+from sistra.people.models import Person
+
+from .models import IdentityMember, LinkageRun, LinkCandidate
+
+ONE_AT_A_TIME = _("Ya hay una vinculación por lotes en curso. Espere a que termine antes de iniciar otra.")
+
+
+@transaction.atomic
+def run_start(*, actor, engine: str = "sistra") -> LinkageRun:
+    from .tasks import run_batch_linkage
+
+    if LinkageRun.objects.filter(active=True).exists():
+        raise ValidationError(ONE_AT_A_TIME)
+    model = default_model()
+    try:
+        with transaction.atomic():
+            run = LinkageRun.objects.create(
+                started_by=actor,
+                engine=engine,
+                thresholds={"strong": model.strong, "possible": model.possible},
+                parameters=model.to_json(),
+            )
+    except IntegrityError:
+        # another steward started one between our check and our insert
+        raise ValidationError(ONE_AT_A_TIME) from None
+    record_change(
+        actor=actor,
+        action="create",
+        instance=run,
+        after={"engine": engine, "thresholds": run.thresholds},
+        root=run,
+        summary=_("Vinculación por lotes iniciada"),
+    )
+    transaction.on_commit(lambda: run_batch_linkage.enqueue(str(run.uuid)))
+    return run
+
+
+def _progress(run: LinkageRun, value: int) -> None:
+    run.progress = value
+    LinkageRun.objects.filter(pk=run.pk).update(progress=value)
+
+
+def execute_run(run_uuid: str) -> str:
+    run = LinkageRun.objects.filter(uuid=run_uuid, active=True).first()
+    if run is None:
+        return "missing"
+    LinkageRun.objects.filter(pk=run.pk).update(status=LinkageRun.Status.RUNNING, started_at=timezone.now())
+    try:
+        results = _link_all(run)
+    except Exception as exc:  # the run is marked failed, whatever went wrong, and the lock released
+        LinkageRun.objects.filter(pk=run.pk).update(
+            status=LinkageRun.Status.FAILED, active=None, finished_at=timezone.now(), message=str(exc)[:300]
+        )
+        raise
+    LinkageRun.objects.filter(pk=run.pk).update(
+        status=LinkageRun.Status.DONE, active=None, progress=100, finished_at=timezone.now(), results=results
+    )
+    return "done"
+
+
+def _link_all(run: LinkageRun) -> dict:
+    from .services import candidate_propose
+
+    model = default_model()
+    persons = list(Person.objects.prefetch_related("documents").order_by("pk"))
+    feats = [person_features(p) for p in persons]
+    _progress(run, 20)
+    pairs = candidate_pairs(feats)
+    _progress(run, 40)
+    identity_of = dict(
+        IdentityMember.objects.filter(removed_at__isnull=True).values_list("person_id", "identity_id")
+    )
+    decided = {
+        (a, b): s
+        for a, b, s in LinkCandidate.objects.exclude(status=LinkCandidate.Status.PENDING).values_list(
+            "person_a_id", "person_b_id", "status"
+        )
+    }
+    strong_links, proposed, reused, weights = [], 0, 0, []
+    total = max(len(pairs), 1)
+    for n, (i, j) in enumerate(sorted(pairs)):
+        weight = model.match_weight(vector := _vector(feats[i], feats[j]))
+        probability = model.probability(weight)
+        band = model.band(probability)
+        a, b = (persons[i], persons[j]) if persons[i].pk < persons[j].pk else (persons[j], persons[i])
+        status = decided.get((a.pk, b.pk))
+        if status is not None:
+            reused += 1
+            if status == LinkCandidate.Status.LINKED:
+                strong_links.append((i, j))
+            continue
+        if band == "strong":
+            strong_links.append((i, j))
+        if band != "none":
+            weights.append(round(weight, 2))
+            same = identity_of.get(a.pk) is not None and identity_of.get(a.pk) == identity_of.get(b.pk)
+            if not same and candidate_propose(
+                a=a,
+                b=b,
+                probability=probability,
+                band=band,
+                vector=vector,
+                origin=LinkCandidate.Origin.BATCH,
+                run=run,
+            ):
+                proposed += 1
+        if n % 5000 == 0:
+            _progress(run, 40 + int(55 * n / total))
+    cluster_of = clusters(len(persons), strong_links)
+    sizes: dict[int, int] = {}
+    for c in cluster_of:
+        sizes[c] = sizes.get(c, 0) + 1
+    return {
+        "persons": len(persons),
+        "compared_pairs": len(pairs),
+        "proposed": proposed,
+        "decisions_reused": reused,
+        "clusters": len(sizes),
+        "clusters_of_two_or_more": sum(1 for s in sizes.values() if s > 1),
+        "match_weights": sorted(weights)[-1000:],
+    }
+
+
+def _vector(a, b):
+    from sistra.people.matching import comparison_vector
+
+    return comparison_vector(a, b)

@@ -1,0 +1,81 @@
+"""The matcher against the registry: blocking keys stored on each person, candidates by index look-up."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from .compare import Features, blocking_keys, features
+from .model import NONE, Model, default_model
+
+MAX_CANDIDATES = 300
+
+
+def person_features(person, *, dni: str | None = None) -> Features:
+    if dni is None:
+        dni = next((d.number for d in person.documents.all() if d.kind == "dni"), "")
+    return features(
+        first_names=person.first_names,
+        last_name_paternal=person.last_name_paternal,
+        last_name_maternal=person.last_name_maternal,
+        sex=person.sex,
+        date_of_birth=person.date_of_birth,
+        estimated_age=person.estimated_age,
+        age_estimated_on=person.age_estimated_on,
+        dni=dni,
+    )
+
+
+def refresh_match_keys(person) -> None:
+    from ..models import PersonMatchKey
+
+    keys = blocking_keys(person_features(person))
+    PersonMatchKey.objects.filter(person=person).exclude(key__in=keys).delete()
+    existing = set(PersonMatchKey.objects.filter(person=person).values_list("key", flat=True))
+    PersonMatchKey.objects.bulk_create(
+        [PersonMatchKey(person=person, key=k) for k in sorted(keys - existing)]
+    )
+
+
+@dataclass
+class Scored:
+    person: object
+    probability: float
+    band: str
+    vector: tuple
+
+
+def registry_matches(
+    target: Features,
+    persons: QuerySet,
+    *,
+    model: Model | None = None,
+    exclude_pk=None,
+    minimum_band: str = "possible",
+) -> list[Scored]:
+    """Persons of `persons` (already restricted to what the caller may look at) sharing a blocking key with the
+    target, scored; those at or above the band, best first."""
+    from ..models import PersonMatchKey
+
+    model = model or default_model()
+    keys = blocking_keys(target)
+    if not keys:
+        return []
+    hits = (
+        PersonMatchKey.objects.filter(key__in=keys, person__in=persons.values("pk"))
+        .values("person_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "person_id")
+    )
+    ids = [row["person_id"] for row in hits[:MAX_CANDIDATES]]
+    if exclude_pk is not None:
+        ids = [i for i in ids if i != exclude_pk]
+    candidates = persons.model.objects.filter(pk__in=ids).prefetch_related("documents")
+    result = []
+    for person in candidates:
+        probability, vector = model.score(target, person_features(person))
+        band = model.band(probability)
+        if band == NONE or (minimum_band == "strong" and band != "strong"):
+            continue
+        result.append(Scored(person=person, probability=probability, band=band, vector=vector))
+    result.sort(key=lambda s: (-s.probability, s.person.pk))
+    return result
