@@ -10,4 +10,5 @@ urlpatterns = [
     path("v1/", include("sistra.hotline.api_urls")),
     path("v1/", include("sistra.assistance.api_urls")),
     path("v1/", include("sistra.stats.api_urls")),
+    path("v1/", include("sistra.clinic.api_urls")),
 ]

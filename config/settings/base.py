@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sistra.hotline",
     "sistra.assistance",
     "sistra.stats",
+    "sistra.clinic",
 ]
 
 MIDDLEWARE = [
