@@ -6,3 +6,10 @@ class ClinicConfig(AppConfig):
     name = "sistra.clinic"
     label = "clinic"
     verbose_name = _("Clínica móvil")
+
+    def ready(self) -> None:
+        from sistra.stats.dashboard import register_dashboard_section
+
+        from .dashboard import clinic_section
+
+        register_dashboard_section(clinic_section)
