@@ -403,8 +403,10 @@ def consultation_record(
     community = patient.community if patient is not None else None
     if patient is not None:
         _check_community(errors, actor, community, attended_on)
-    if visit is not None and (
-        visit.itinerary.agency_id != actor.agency_id or visit.community_id != community.pk
+    if (
+        visit is not None
+        and community is not None
+        and (visit.itinerary.agency_id != actor.agency_id or visit.community_id != community.pk)
     ):
         _add(errors, "visit", _("La visita no corresponde a la comunidad del paciente."))
     if record_uuid and Consultation.objects.filter(uuid=record_uuid).exists():

@@ -346,3 +346,46 @@ def test_concurrent_replays_apply_each_record_exactly_once():
     assert Patient.objects.count() == 8
     assert Consultation.objects.count() == 8
     assert SyncChange.objects.count() == 16
+
+
+def test_a_visit_outcome_syncs_as_an_edit(nurse, device, itinerary):
+    visit = itinerary.visits.first()
+    result = sync.apply_change(
+        actor=nurse,
+        device=device,
+        change=edit(
+            "visit",
+            visit,
+            1,
+            arrived_at="2026-03-07T08:30:00-05:00",
+            departed_at="2026-03-07T16:00:00-05:00",
+            patients_seen=14,
+            incidents="Río crecido: se llegó en bote",
+        ),
+    )
+    assert result["status"] == "applied"
+    visit.refresh_from_db()
+    assert visit.patients_seen == 14 and visit.version == 2
+
+
+def test_the_history_of_a_synced_screening_holds_no_answer(nurse, device, huepetuhe):
+    from sistra.audit.models import ChangeEvent
+
+    p = patient_change(huepetuhe)
+    s = {
+        "idempotency_key": new_id(),
+        "entity": "screening",
+        "op": "create",
+        "uuid": new_id(),
+        "data": {
+            "patient": p["uuid"],
+            "screened_on": TODAY.isoformat(),
+            "result": "possible",
+            "indicators": ["debt"],
+            "action": "Habló de una deuda con el dueño del bar",
+            "consent": "refused",
+        },
+    }
+    sync.apply_changes(actor=nurse, device=device, changes=[p, s])
+    history = json.dumps([[e.before, e.after, e.summary] for e in ChangeEvent.objects.all()], default=str)
+    assert "deuda" not in history and "debt" not in history and "possible" not in history
