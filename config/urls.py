@@ -16,6 +16,7 @@ urlpatterns = [
     path("linea/", include("sistra.hotline.urls")),
     path("asistencia/", include("sistra.assistance.urls")),
     path("estadisticas/", include("sistra.stats.urls")),
+    path("clinica/", include("sistra.clinic.urls")),
     path("auditoria/", include("sistra.audit.urls")),
     path("prevencion/", include("sistra.prevention.urls")),
     path("vinculacion/", include("sistra.linkage.urls")),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sistra.stats",
     "sistra.prevention",
     "sistra.linkage",
+    "sistra.clinic",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # htmx is installed from npm at install time (package.json), never copied into the repository.
 if (BASE_DIR / "node_modules" / "htmx.org" / "dist").is_dir():
     STATICFILES_DIRS.append(("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"))
+# The clinic's offline app (sistra.clinic): Workbox modules and idb, from npm at install time, likewise.
+for _package, _folder in (("workbox-sw", "build"), ("workbox-core", "build"), ("workbox-routing", "build"),
+                          ("workbox-strategies", "build"), ("idb", "build")):
+    if (BASE_DIR / "node_modules" / _package / _folder).is_dir():
+        STATICFILES_DIRS.append(("vendor/idb" if _package == "idb" else "vendor/workbox",
+                                 BASE_DIR / "node_modules" / _package / _folder))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -589,6 +589,7 @@ def referral_send(
     *, actor, case: AssistanceCase, to_agency, due_on: datetime.date, services=(),
     kind: str = Referral.Kind.SERVICES, reason: str = Referral.Reason.SERVICES, details: str = "",
     is_urgent: bool = False, provider=None, destination_ubigeo=None, destination_country=None,
+    consent_exception: str = "",
 ) -> Referral:
     """Sends a referral. It carries the person's identity only when the victim consented to share her data with
     the receiving agency; otherwise the receiver sees the pseudonym, age band, sex and region only. Either way
@@ -621,7 +622,10 @@ def referral_send(
         errors["destination_ubigeo"] = [_("Para un retorno, indique el destino.")]
     if any(s.is_international for s in travel) and destination_country is None:
         errors["destination_country"] = [_("Para un retorno internacional, indique el país de destino.")]
-    if active_consent(current, Consent.Kind.SERVICES) is None:
+    # the clinic refers a minor, or a person in urgent danger, without her consent (sistra.clinic, decision 0120)
+    if consent_exception not in ("", "minor", "urgent"):
+        errors["__all__"] = [_("Excepción al consentimiento no válida.")]
+    elif not consent_exception and active_consent(current, Consent.Kind.SERVICES) is None:
         errors["__all__"] = [_("No hay un consentimiento vigente de la víctima para recibir servicios: regístrelo "
                                "antes de derivar.")]
     if provider is not None and provider.agency_id and to_agency is not None and provider.agency_id != to_agency.pk:
@@ -650,6 +654,8 @@ def referral_send(
                                                                    "agency": current.owner_agency.name})
     after = snapshot(referral)
     after["services"] = sorted(s.code for s in services)
+    if consent_exception:
+        after["consent_exception"] = consent_exception
     record_change(actor=actor, action="create", instance=referral, root=current, after=after,
                   summary=_("Derivación enviada a %(agency)s") % {"agency": to_agency.name})
     _deferred_overdue_check(referral)

@@ -127,6 +127,13 @@ USERS = [
     DemoUser("operadora", R.HOTLINE_OPERATOR, "linea-0800-2-3232", "Milagros", "Flores Ramos"),
     DemoUser("supervisora", "hotline_supervisor", "linea-0800-2-3232", "Gladys", "Huanca Choque"),
     DemoUser("salud", R.HEALTH_WORKER, "caravana-de-la-vida", "Edwin", "Condori Apaza"),
+    # the rest of the mobile clinic's team, one per profession (sistra.clinic.demo gives each its profession)
+    DemoUser("clinica.obstetra", R.HEALTH_WORKER, "caravana-de-la-vida", "Yolanda", "Huillca Mamani"),
+    DemoUser("clinica.odontologo", R.HEALTH_WORKER, "caravana-de-la-vida", "Raúl", "Ccori Quispe"),
+    DemoUser("clinica.enfermera", R.HEALTH_WORKER, "caravana-de-la-vida", "Maribel", "Apaza Choque"),
+    DemoUser("clinica.laboratorio", R.HEALTH_WORKER, "caravana-de-la-vida", "Jhon", "Vilca Ramos"),
+    DemoUser("clinica.conductor", R.HEALTH_WORKER, "caravana-de-la-vida", "Percy", "Tito Huamán"),
+    DemoUser("clinica.promotor", R.HEALTH_WORKER, "caravana-de-la-vida", "Nélida", "Cusi Flores"),
     DemoUser("gestora", R.CASEWORKER, "mimp", "Lucía", "Chávez Gutiérrez"),
     DemoUser("prevencion", R.PREVENTION_OFFICER, "tdh-peru", "Diana", "García Huamán"),
     DemoUser("analista", R.ANALYST, "mininter-analisis", "Víctor", "Sánchez Díaz"),
@@ -236,4 +243,7 @@ def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     from sistra.prevention.demo import load_prevention_demo  # a domain app: imported here, not at the top
 
     load_prevention_demo()
+    from sistra.clinic.demo import load_clinic_demo  # the mobile clinic's team, itineraries and past visits
+
+    load_clinic_demo()
     return result

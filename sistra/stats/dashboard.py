@@ -290,6 +290,15 @@ DASHBOARD_FIGURES = [
 ]
 
 
+# Providers of extra dashboard sections: callables (user, filters) -> Section | None.
+DASHBOARD_SECTIONS: list = []
+
+
+def register_dashboard_section(provider) -> None:
+    if provider not in DASHBOARD_SECTIONS:
+        DASHBOARD_SECTIONS.append(provider)
+
+
 def build_dashboard(run, filters: StatsFilters, user) -> dict:
     f = load_figures(run, filters, DASHBOARD_FIGURES)
     drill = Drill(user, filters)
@@ -422,6 +431,8 @@ def build_dashboard(run, filters: StatsFilters, user) -> dict:
             dept_note=_("El departamento es el de la capacitación, el alcance de la campaña o la familia."),
         )
     )
+    # sections other parts of SISTRA add (the mobile clinic), registered in their AppConfig.ready()
+    sections.extend(s for s in (provider(user, filters) for provider in DASHBOARD_SECTIONS) if s is not None)
     return {"kpis": kpis, "sections": sections, "figures": f}
 
 

@@ -1298,9 +1298,41 @@ def _linkage_routes() -> dict[str, Route]:
     }
 
 
+def _clinic_routes() -> dict[str, Route]:
+    """The mobile clinic's pages are for its team (a health worker with a profession, sistra.clinic.access):
+    the world has no clinic member, so every role gets 404 (a made-up record the same); sistra/clinic/tests
+    prove who on the team sees what."""
+    none = "no clinic team member in the world: 404 for everyone"
+
+    def rec(name):
+        return lambda w, s: {name: random_uuid()}
+
+    api = {"api": True}
+    return {
+        "clinic:home": Route(PAGE, read=_never, note=none),
+        "clinic:consultations": Route(PAGE, read=_never, note=none),
+        "clinic:consultation_export": Route(PAGE, read=_never, note=none),
+        "clinic:screening_detail": Route(RECORD, kwargs=rec("screening_uuid"), read=_never, note=none),
+        "clinic:conflicts": Route(PAGE, read=_never, note=none),
+        "clinic:conflict_resolve": Route(RECORD, kwargs=rec("conflict_uuid"), read=None, method="post",
+                                         data=lambda w, s: {"keep": "client"}, note=none),
+        "clinic:devices": Route(PAGE, read=_never, note=none),
+        "clinic:device_revoke": Route(RECORD, kwargs=rec("device_uuid"), read=None, method="post", data=b_empty,
+                                      note=none),
+        "clinic:app": Route(PAGE, read=_never, note=none),
+        "clinic:shell": Route(PAGE, read=_never, note=none),
+        "clinic:service_worker": Route(PAGE, note="the service worker script: static code, no data"),
+        "clinic:manifest": Route(PAGE, note="the web app manifest: static, no data"),
+        "api-clinic-devices": Route(PAGE, **api, read=None, method="post", data=lambda w, s: {"name": "t"},
+                                    note=none),
+        "api-clinic-packet": Route(PAGE, **api, read=_never, note=none),
+        "api-clinic-sync": Route(PAGE, **api, read=None, method="post", data=b_empty, note=none),
+    }
+
+
 ROUTES: dict[str, Route] = {
     **_account_routes(), **_cases_routes(), **_people_routes(), **_hotline_routes(), **_assistance_routes(),
-    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(),
+    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(), **_clinic_routes(),
 }
 
 
