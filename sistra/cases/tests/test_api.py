@@ -220,21 +220,35 @@ def test_changing_the_outcome_away_from_conviction_requires_clearing_the_sentenc
     assert cleared["sentence_years"] is None
 
 
-def test_skipping_stages_without_a_reason_is_refused_and_with_a_reason_accepted(prosecutor, case):
+def test_a_stage_the_ncpp_does_not_allow_is_refused_even_with_a_reason(prosecutor, case):
+    # this test used to accept Denuncia → Juicio oral with a reason; now only the legal path is accepted
     client = api(prosecutor)
     url = f"/api/v1/cases/{case.uuid}/stage/"
 
-    refused = client.post(url, {"stage": "juicio_oral", "date": iso(10)}, format="json")
+    refused = client.post(url, {"stage": "juicio_oral", "date": iso(10), "reason": "Proceso inmediato"},
+                          format="json")
     case.refresh_from_db()
 
     assert refused.status_code == 400
-    assert refused.json()["reason"] == [
-        "No se puede pasar de Denuncia a Juicio oral sin registrar el motivo: esa etapa no sigue a la actual."]
+    assert refused.json()["stage"] == [
+        "El NCPP no prevé pasar de Denuncia a Juicio oral. Desde Denuncia el caso puede pasar a: "
+        "Diligencias preliminares, Archivo / sobreseimiento."]
     assert case.current_stage_id == "denuncia"
     assert case.events.count() == 1
 
+    ok(client.post(url, {"stage": "diligencias_preliminares", "date": iso(20)}, format="json"), 201)
     ok(client.post(url, {"stage": "juicio_oral", "date": iso(10), "reason": "Proceso inmediato (art. 446 NCPP)"},
                    format="json"), 201)
+    case.refresh_from_db()
+    assert case.current_stage_id == "juicio_oral"
+
+
+def test_a_case_received_at_trial_is_registered_through_the_exception_path(prosecutor, case):
+    url = f"/api/v1/cases/{case.uuid}/stage/"
+    event = ok(api(prosecutor).post(url, {"stage": "juicio_oral", "date": iso(10), "exception": "received",
+                                          "reason": "Expediente recibido del juzgado ya en juicio"},
+                                    format="json"), 201)
+    assert event["exception"] == "received"
     case.refresh_from_db()
     assert case.current_stage_id == "juicio_oral"
 
