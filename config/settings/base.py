@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sistra.hotline",
     "sistra.assistance",
     "sistra.stats",
+    "sistra.deadlines",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,14 @@ SPECTACULAR_SETTINGS = {
 
 # Background work: Django's tasks API. By default a database-backed queue whose worker `sistra demo` starts
 # itself (`sistra db_worker`); at national scale set TASKS_BACKEND to a broker-backed backend (docs/deployment.md).
+# the daily deadline digest e-mails through Django's e-mail backend (SMTP settings come from the environment)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SISTRA <no-responder@sistra.local>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# the address the digest's link points at (e.g. https://sistra.mpfn.gob.pe)
+SISTRA_BASE_URL = os.environ.get("SISTRA_BASE_URL", "")
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

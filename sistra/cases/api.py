@@ -22,7 +22,7 @@ from sistra.core.models import Country, DistritoFiscal, PenalArticle, Procedural
 from sistra.people.access import access_person, can_see_identity
 
 from . import selectors, services
-from .access import access_case, can_see_case_identity, can_share_case
+from .access import access_case, can_see_case_identity, can_share_case, can_transfer_case
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
 
 UUID_REGEX = r"[0-9a-fA-F-]{36}"
@@ -392,6 +392,13 @@ class ShareCreateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None, label=_("vence"))
 
 
+class TransferSerializer(serializers.Serializer):
+    to_fiscalia = _agency_field(Agency.objects.filter(kind=Agency.Kind.FISCALIA, is_active=True),
+                                _("fiscalía competente"))
+    date = serializers.DateField(label=_("fecha de la derivación"))
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="", label=_("motivo"))
+
+
 def _validated(serializer_class, data, **kwargs) -> dict:
     form = serializer_class(data=data, **kwargs)
     form.is_valid(raise_exception=True)
@@ -529,6 +536,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                                            reason=data["reason"], exception=data["exception"],
                                            expected_version=data["version"])
         return self._created(EventSerializer, event, case)
+
+    @extend_schema(request=TransferSerializer, responses={201: EventSerializer}, description=_(
+        "Deriva el caso por competencia a otra fiscalía, que pasa a estar a cargo (y a ser la propietaria si lo "
+        "era esta fiscalía). Solo la fiscalía a cargo puede hacerlo."))
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, uuid=None):
+        case = self._case(write=True)
+        if not can_transfer_case(request.user, case):
+            raise PermissionDenied(_("Solo la fiscalía a cargo del caso puede derivarlo por competencia."))
+        data = _validated(TransferSerializer, request.data)
+        event = services.case_transfer(actor=request.user, case=case, **data)
+        return Response(EventSerializer(event, context=self._context(case)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=EventSerializer(many=True),
                    description=_("La línea de tiempo del caso, de lo más reciente a lo más antiguo."))

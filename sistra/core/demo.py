@@ -226,6 +226,16 @@ def _ensure_cases(agencies: dict[str, Agency], result: DemoResult, *, count: int
         taken += how_many
 
 
+def _ensure_fiscalia_head(agencies: dict[str, Agency]) -> None:
+    """The Cusco prosecutor heads her fiscalía: her "mis plazos" page shows the whole fiscalía too."""
+    from sistra.deadlines.models import FiscaliaHead
+    from sistra.deadlines.services import fiscalia_head_designate
+
+    user = User.objects.filter(username="fiscal.cusco").first()
+    if user is not None and not FiscaliaHead.objects.filter(agency=agencies["fistrap-cusco"]).exists():
+        fiscalia_head_designate(actor=None, agency=agencies["fistrap-cusco"], user=user)
+
+
 @transaction.atomic
 def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     """Create what is missing of the demo agencies, users and cases; never touch what exists."""
@@ -233,4 +243,5 @@ def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     agencies = _ensure_agencies(result)
     _ensure_users(agencies, result)
     _ensure_cases(agencies, result, count=cases)
+    _ensure_fiscalia_head(agencies)
     return result
