@@ -260,11 +260,17 @@ SPECTACULAR_SETTINGS = {
 
 # Background work: Django's tasks API. By default a database-backed queue whose worker `sistra demo` starts
 # itself (`sistra db_worker`); at national scale set TASKS_BACKEND to a broker-backed backend (docs/deployment.md).
-# the daily deadline digest e-mails through Django's e-mail backend (SMTP settings come from the environment)
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# the daily deadline digest e-mails through Django's e-mail framework: the console by default, SMTP (or any
+# backend) when EMAIL_BACKEND is set; MAILERS OPTIONS carry the backend's settings (host, port, TLS…)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": {k: v for k, v in {"host": os.environ.get("EMAIL_HOST"),
+                                      "port": int(os.environ["EMAIL_PORT"]) if os.environ.get("EMAIL_PORT")
+                                      else None}.items() if v},
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SISTRA <no-responder@sistra.local>")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 # the address the digest's link points at (e.g. https://sistra.mpfn.gob.pe)
 SISTRA_BASE_URL = os.environ.get("SISTRA_BASE_URL", "")
 
