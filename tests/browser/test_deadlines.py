@@ -106,7 +106,7 @@ def test_a_prosecutor_walks_her_deadline_overview(page, world):
     assert "Vencido" in results
 
     # the day's digest, in the notices
-    assert deadline_digest_send() == 2  # the head and her colleague
+    assert deadline_digest_send() == 3  # the head, her colleague and the Lima prosecutor
     page.goto("/plazos/")
     page.get_by_role("link", name="Avisos").click()
     notices = page.locator("#notifications")
