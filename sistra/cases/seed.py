@@ -355,9 +355,11 @@ class _Reference:
         if INITIAL_STAGE not in self.stages:
             raise SeedError("Faltan las etapas procesales: aplique las migraciones (sistra migrate).")
         self.prosecutors: dict[int, list[int]] = defaultdict(list)
-        for user_id, agency_id in User.objects.filter(
-            role=Role.PROSECUTOR, is_active=True, agency__in=fiscalias
-        ).order_by("pk").values_list("pk", "agency_id"):
+        for user_id, agency_id in (
+            User.objects.filter(role=Role.PROSECUTOR, is_active=True, agency__in=fiscalias)
+            .order_by("pk")
+            .values_list("pk", "agency_id")
+        ):
             self.prosecutors[agency_id].append(user_id)
         self.next_stages: dict[str, set[str]] = defaultdict(set)
         through = ProceduralStage.next_stages.through
@@ -696,8 +698,12 @@ class _Generator:
         stage_started_on = steps[-1][0] if steps else complaint
         # drawn without the random generator, so a seed gives the same cases as before these fields existed
         is_organized = n_victims >= 8
-        term = stage_term(ref.stages[stage_code], started_on=stage_started_on, is_complex=is_complex,
-                          is_organized=is_organized)
+        term = stage_term(
+            ref.stages[stage_code],
+            started_on=stage_started_on,
+            is_complex=is_complex,
+            is_organized=is_organized,
+        )
         prosecutors = ref.prosecutors.get(fiscalia.pk)
         case = Case(
             number=number,

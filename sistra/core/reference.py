@@ -224,7 +224,9 @@ def load_stages(ProceduralStage) -> None:
     rows = _rows(DATA_DIR / "procedural_stages.csv")
     # the month terms came in a later migration (core 0004): an earlier historical model has no such fields
     present = {f.name for f in ProceduralStage._meta.get_fields()}
-    month_fields = [name for name in ("deadline_months_complex", "deadline_months_organized") if name in present]
+    month_fields = [
+        name for name in ("deadline_months_complex", "deadline_months_organized") if name in present
+    ]
     objs = [
         ProceduralStage(
             code=r["code"],

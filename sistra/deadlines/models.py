@@ -12,10 +12,19 @@ class FiscaliaHead(models.Model):
     """The prosecutor who heads a fiscalía (fiscal provincial coordinador): sees the deadlines of every case of
     the fiscalía and receives its digest. One head per fiscalía; designated by an administrator."""
 
-    agency = models.OneToOneField("accounts.Agency", on_delete=models.CASCADE, related_name="head",
-                                  verbose_name=_("fiscalía"), limit_choices_to={"kind": "fiscalia"})
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="headed_fiscalias",
-                             verbose_name=_("fiscal a cargo de la fiscalía"))
+    agency = models.OneToOneField(
+        "accounts.Agency",
+        on_delete=models.CASCADE,
+        related_name="head",
+        verbose_name=_("fiscalía"),
+        limit_choices_to={"kind": "fiscalia"},
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="headed_fiscalias",
+        verbose_name=_("fiscal a cargo de la fiscalía"),
+    )
     since = models.DateField(_("desde"))
 
     class Meta:
@@ -31,8 +40,12 @@ class Notification(models.Model):
         DEADLINE_DIGEST = "deadline_digest", _("Resumen diario de plazos")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("destinatario"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("destinatario"),
+    )
     kind = models.CharField(_("tipo"), max_length=30, choices=Kind.choices)
     # the day a digest is about: one digest per person and day, however often the task runs
     about_date = models.DateField(_("fecha"))
@@ -48,7 +61,9 @@ class Notification(models.Model):
         verbose_name = _("aviso")
         verbose_name_plural = _("avisos")
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "kind", "about_date"], name="notification_once_a_day"),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "about_date"], name="notification_once_a_day"
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
 

@@ -27,9 +27,15 @@ def headed_fiscalia(user):
 
 
 def _with_deadline(qs: QuerySet[Case], today: datetime.date) -> QuerySet[Case]:
-    return (qs.filter(status=Case.Status.ACTIVE, next_deadline_on__isnull=False,
-                      next_deadline_on__lte=today + datetime.timedelta(days=UPCOMING_DAYS))
-            .select_related("current_stage", "prosecutor", "fiscalia").order_by("next_deadline_on", "id"))
+    return (
+        qs.filter(
+            status=Case.Status.ACTIVE,
+            next_deadline_on__isnull=False,
+            next_deadline_on__lte=today + datetime.timedelta(days=UPCOMING_DAYS),
+        )
+        .select_related("current_stage", "prosecutor", "fiscalia")
+        .order_by("next_deadline_on", "id")
+    )
 
 
 @dataclass
@@ -50,7 +56,9 @@ def _sections(qs: QuerySet[Case], today: datetime.date) -> DeadlineSections:
     )
     return DeadlineSections(
         # the most recently expired first: an old expiry is less likely to be still actionable than yesterday's
-        overdue=list(qs.filter(next_deadline_on__lt=today).order_by("-next_deadline_on", "id")[:ROWS_PER_SECTION]),
+        overdue=list(
+            qs.filter(next_deadline_on__lt=today).order_by("-next_deadline_on", "id")[:ROWS_PER_SECTION]
+        ),
         due_soon=list(qs.filter(next_deadline_on__gte=today, next_deadline_on__lte=soon)[:ROWS_PER_SECTION]),
         upcoming=list(qs.filter(next_deadline_on__gt=soon)[:ROWS_PER_SECTION]),
         counts=counts,
@@ -81,12 +89,19 @@ def fiscalia_load(agency, *, today: datetime.date) -> list[ProsecutorLoad]:
     from django.utils.translation import gettext as _
 
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    rows = (Case.objects.filter(fiscalia=agency, status=Case.Status.ACTIVE, next_deadline_on__lte=soon)
-            .values("prosecutor").annotate(overdue=Count("pk", filter=Q(next_deadline_on__lt=today)),
-                                           due_soon=Count("pk", filter=Q(next_deadline_on__gte=today)))
-            .order_by())
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=[r["prosecutor"] for r in rows
-                                                                      if r["prosecutor"]])}
+    rows = (
+        Case.objects.filter(fiscalia=agency, status=Case.Status.ACTIVE, next_deadline_on__lte=soon)
+        .values("prosecutor")
+        .annotate(
+            overdue=Count("pk", filter=Q(next_deadline_on__lt=today)),
+            due_soon=Count("pk", filter=Q(next_deadline_on__gte=today)),
+        )
+        .order_by()
+    )
+    users = {
+        u.pk: u
+        for u in get_user_model().objects.filter(pk__in=[r["prosecutor"] for r in rows if r["prosecutor"]])
+    }
     result = []
     for r in rows:
         user = users.get(r["prosecutor"])

@@ -27,12 +27,17 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def fiscalia_head_designate(*, actor, agency: Agency, user, since: datetime.date | None = None) -> FiscaliaHead:
+def fiscalia_head_designate(
+    *, actor, agency: Agency, user, since: datetime.date | None = None
+) -> FiscaliaHead:
     """An administrator of that fiscalía (or the system administrator) names the prosecutor who heads it.
     ``actor=None`` is the server's command line (`sistra set_fiscalia_head`), run by whoever administers it."""
     errors: dict = {}
-    may = actor is None or has_capability(actor, Capability.USER_MANAGE) and (
-        actor.role == Role.SYSTEM_ADMIN or actor.agency_id == agency.pk)
+    may = (
+        actor is None
+        or has_capability(actor, Capability.USER_MANAGE)
+        and (actor.role == Role.SYSTEM_ADMIN or actor.agency_id == agency.pk)
+    )
     if not may:
         errors["user"] = [_("Solo un administrador de la fiscalía puede designar a quien la dirige.")]
     elif agency.kind != Agency.Kind.FISCALIA:
@@ -41,31 +46,50 @@ def fiscalia_head_designate(*, actor, agency: Agency, user, since: datetime.date
         errors["user"] = [_("Elija un fiscal activo de esa fiscalía.")]
     raise_if(errors)
     head, _created = FiscaliaHead.objects.update_or_create(
-        agency=agency, defaults={"user": user, "since": since or timezone.localdate()})
-    record_change(actor=actor, action="update", instance=agency,
-                  after={"head": user.username, "since": head.since.isoformat()},
-                  summary=_("Fiscal a cargo de %(agency)s: %(user)s")
-                  % {"agency": agency.name, "user": user.get_full_name() or user.username})
+        agency=agency, defaults={"user": user, "since": since or timezone.localdate()}
+    )
+    record_change(
+        actor=actor,
+        action="update",
+        instance=agency,
+        after={"head": user.username, "since": head.since.isoformat()},
+        summary=_("Fiscal a cargo de %(agency)s: %(user)s")
+        % {"agency": agency.name, "user": user.get_full_name() or user.username},
+    )
     return head
 
 
 def _counts_by(field: str, *, today: datetime.date) -> dict:
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    rows = (Case.objects.filter(status=Case.Status.ACTIVE, next_deadline_on__lte=soon, **{f"{field}__isnull": False})
-            .values(field).annotate(overdue=Count("pk", filter=Q(next_deadline_on__lt=today)),
-                                    due_soon=Count("pk", filter=Q(next_deadline_on__gte=today)))
-            .order_by())
+    rows = (
+        Case.objects.filter(
+            status=Case.Status.ACTIVE, next_deadline_on__lte=soon, **{f"{field}__isnull": False}
+        )
+        .values(field)
+        .annotate(
+            overdue=Count("pk", filter=Q(next_deadline_on__lt=today)),
+            due_soon=Count("pk", filter=Q(next_deadline_on__gte=today)),
+        )
+        .order_by()
+    )
     return {r[field]: (r["overdue"], r["due_soon"]) for r in rows}
 
 
 def _digest_text(*, mine: tuple[int, int] | None, fiscalia: tuple[int, int] | None, agency_name: str) -> str:
     lines = []
     if mine:
-        lines.append(_("Sus casos: %(overdue)d con el plazo vencido y %(soon)d que vencen en los próximos 7 días.")
-                     % {"overdue": mine[0], "soon": mine[1]})
+        lines.append(
+            _("Sus casos: %(overdue)d con el plazo vencido y %(soon)d que vencen en los próximos 7 días.")
+            % {"overdue": mine[0], "soon": mine[1]}
+        )
     if fiscalia:
-        lines.append(_("%(agency)s: %(overdue)d casos con el plazo vencido y %(soon)d que vencen en los próximos "
-                       "7 días.") % {"agency": agency_name, "overdue": fiscalia[0], "soon": fiscalia[1]})
+        lines.append(
+            _(
+                "%(agency)s: %(overdue)d casos con el plazo vencido y %(soon)d que vencen en los próximos "
+                "7 días."
+            )
+            % {"agency": agency_name, "overdue": fiscalia[0], "soon": fiscalia[1]}
+        )
     return "\n".join(lines)
 
 
@@ -79,10 +103,13 @@ def deadline_digest_send(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     mine = _counts_by("prosecutor", today=today)
     by_fiscalia = _counts_by("fiscalia", today=today)
-    heads = {h.user_id: h.agency for h in FiscaliaHead.objects.select_related("agency")
-             .filter(agency_id__in=list(by_fiscalia))}
-    recipients = get_user_model().objects.filter(pk__in=set(mine) | set(heads), is_active=True,
-                                                 role=Role.PROSECUTOR)
+    heads = {
+        h.user_id: h.agency
+        for h in FiscaliaHead.objects.select_related("agency").filter(agency_id__in=list(by_fiscalia))
+    }
+    recipients = get_user_model().objects.filter(
+        pk__in=set(mine) | set(heads), is_active=True, role=Role.PROSECUTOR
+    )
     path = reverse("deadlines:mine")
     base = getattr(settings, "SISTRA_BASE_URL", "").rstrip("/")
     sent = 0
@@ -99,8 +126,11 @@ def deadline_digest_send(*, today: datetime.date | None = None) -> int:
             body = _digest_text(mine=own, fiscalia=fiscalia, agency_name=agency.name if agency else "")
         with transaction.atomic():
             notice, created = Notification.objects.get_or_create(
-                recipient=user, kind=Notification.Kind.DEADLINE_DIGEST, about_date=today,
-                defaults={"title": title, "body": body, "url": path})
+                recipient=user,
+                kind=Notification.Kind.DEADLINE_DIGEST,
+                about_date=today,
+                defaults={"title": title, "body": body, "url": path},
+            )
             if not created:
                 continue
             if user.email:

@@ -33,8 +33,11 @@ def my_deadlines(request):
 
 @never_cache
 def notification_list(request):
-    return render(request, "deadlines/notifications.html",
-                  {"notifications": selectors.notifications_for(request.user)[:100]})
+    return render(
+        request,
+        "deadlines/notifications.html",
+        {"notifications": selectors.notifications_for(request.user)[:100]},
+    )
 
 
 @never_cache

@@ -34,14 +34,24 @@ def world(transactional_db, fixed_day):
     from sistra.cases.services import case_change_stage
     from sistra.deadlines.services import fiscalia_head_designate
 
-    cusco = AgencyFactory(code="fistrap-cusco", name="FISTRAP Cusco", kind=Agency.Kind.FISCALIA,
-                          distrito_fiscal=DistritoFiscal.objects.get(code="cusco"))
-    lima = AgencyFactory(code="fistrap-lima", name="FISTRAP Lima", kind=Agency.Kind.FISCALIA,
-                         distrito_fiscal=DistritoFiscal.objects.get(code="lima-centro"))
-    head = UserFactory(username="fiscal-cusco", first_name="Rosa", last_name="Quispe", agency=cusco,
-                       role=Role.PROSECUTOR)
-    colleague = UserFactory(username="colega-cusco", first_name="Luis", last_name="Mamani", agency=cusco,
-                            role=Role.PROSECUTOR)
+    cusco = AgencyFactory(
+        code="fistrap-cusco",
+        name="FISTRAP Cusco",
+        kind=Agency.Kind.FISCALIA,
+        distrito_fiscal=DistritoFiscal.objects.get(code="cusco"),
+    )
+    lima = AgencyFactory(
+        code="fistrap-lima",
+        name="FISTRAP Lima",
+        kind=Agency.Kind.FISCALIA,
+        distrito_fiscal=DistritoFiscal.objects.get(code="lima-centro"),
+    )
+    head = UserFactory(
+        username="fiscal-cusco", first_name="Rosa", last_name="Quispe", agency=cusco, role=Role.PROSECUTOR
+    )
+    colleague = UserFactory(
+        username="colega-cusco", first_name="Luis", last_name="Mamani", agency=cusco, role=Role.PROSECUTOR
+    )
     outsider = UserFactory(username="fiscal-lima", agency=lima, role=Role.PROSECUTOR)
 
     def inquiry(actor, number, since):

@@ -46,19 +46,57 @@ PATH = {
     "diligencias_preliminares": ["diligencias_preliminares"],
     "acusacion_directa": ["diligencias_preliminares", "acusacion_directa"],
     "investigacion_preparatoria": ["diligencias_preliminares", "investigacion_preparatoria"],
-    "terminacion_anticipada": ["diligencias_preliminares", "investigacion_preparatoria", "terminacion_anticipada"],
+    "terminacion_anticipada": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "terminacion_anticipada",
+    ],
     "etapa_intermedia": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia"],
-    "juicio_oral": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia", "juicio_oral"],
-    "conclusion_anticipada": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia",
-                              "juicio_oral", "conclusion_anticipada"],
-    "sentencia": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia", "juicio_oral",
-                  "sentencia"],
-    "apelacion": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia", "juicio_oral",
-                  "sentencia", "apelacion"],
-    "casacion": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia", "juicio_oral",
-                 "sentencia", "apelacion", "casacion"],
-    "ejecucion": ["diligencias_preliminares", "investigacion_preparatoria", "etapa_intermedia", "juicio_oral",
-                  "sentencia", "ejecucion"],
+    "juicio_oral": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "etapa_intermedia",
+        "juicio_oral",
+    ],
+    "conclusion_anticipada": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "etapa_intermedia",
+        "juicio_oral",
+        "conclusion_anticipada",
+    ],
+    "sentencia": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "etapa_intermedia",
+        "juicio_oral",
+        "sentencia",
+    ],
+    "apelacion": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "etapa_intermedia",
+        "juicio_oral",
+        "sentencia",
+        "apelacion",
+    ],
+    "casacion": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "etapa_intermedia",
+        "juicio_oral",
+        "sentencia",
+        "apelacion",
+        "casacion",
+    ],
+    "ejecucion": [
+        "diligencias_preliminares",
+        "investigacion_preparatoria",
+        "etapa_intermedia",
+        "juicio_oral",
+        "sentencia",
+        "ejecucion",
+    ],
     "archivo": ["archivo"],
 }
 
@@ -89,16 +127,22 @@ def test_from_each_stage_only_the_ncpp_transitions_are_accepted(prosecutor, sour
         if target.code in ALLOWED[source]:
             try:
                 with transaction.atomic():
-                    event = case_change_stage(actor=prosecutor, case=case, stage=target, date=day,
-                                              reason="Según el NCPP")
-                    assert (event.stage_from_id, event.stage_to_id, event.exception) == (source, target.code, "")
+                    event = case_change_stage(
+                        actor=prosecutor, case=case, stage=target, date=day, reason="Según el NCPP"
+                    )
+                    assert (event.stage_from_id, event.stage_to_id, event.exception) == (
+                        source,
+                        target.code,
+                        "",
+                    )
                     raise Rollback
             except Rollback:
                 pass
         else:
             with pytest.raises(ValidationError) as exc:
-                case_change_stage(actor=prosecutor, case=case, stage=target, date=day,
-                                  reason="Un motivo no basta")
+                case_change_stage(
+                    actor=prosecutor, case=case, stage=target, date=day, reason="Un motivo no basta"
+                )
             assert "stage" in exc.value.message_dict, (source, target.code)
         case.refresh_from_db()
         assert case.current_stage_id == source
@@ -108,18 +152,26 @@ def test_denuncia_to_sentencia_and_sentencia_back_to_investigation_are_refused(p
     # the two steps issue 15 found accepted
     case = make_case(actor=prosecutor, number="T-1", complaint_date=START)
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("sentencia"), date=D(2024, 2, 1),
-                          reason="Terminación anticipada aprobada")
+        case_change_stage(
+            actor=prosecutor,
+            case=case,
+            stage=stage("sentencia"),
+            date=D(2024, 2, 1),
+            reason="Terminación anticipada aprobada",
+        )
     assert exc.value.message_dict["stage"] == [
         "El NCPP no prevé pasar de Denuncia a Sentencia. Desde Denuncia el caso puede pasar a: "
-        "Diligencias preliminares, Archivo / sobreseimiento."]
+        "Diligencias preliminares, Archivo / sobreseimiento."
+    ]
     walk(prosecutor, case, PATH["sentencia"])
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("investigacion_preparatoria"),
-                          date=D(2024, 6, 1))
+        case_change_stage(
+            actor=prosecutor, case=case, stage=stage("investigacion_preparatoria"), date=D(2024, 6, 1)
+        )
     assert exc.value.message_dict["stage"] == [
         "El NCPP no prevé pasar de Sentencia a Investigación preparatoria. Desde Sentencia el caso puede pasar "
-        "a: Apelación, Ejecución de sentencia."]
+        "a: Apelación, Ejecución de sentencia."
+    ]
 
 
 def test_enforcement_is_final_and_nothing_goes_back_to_the_complaint(prosecutor):
@@ -129,8 +181,14 @@ def test_enforcement_is_final_and_nothing_goes_back_to_the_complaint(prosecutor)
         case_change_stage(actor=prosecutor, case=case, stage=stage("apelacion"), date=D(2024, 6, 1))
     assert exc.value.message_dict["stage"][0].endswith("puede pasar a: ninguna (etapa final).")
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("denuncia"), date=D(2024, 6, 1),
-                          exception="correction", reason="Error")
+        case_change_stage(
+            actor=prosecutor,
+            case=case,
+            stage=stage("denuncia"),
+            date=D(2024, 6, 1),
+            exception="correction",
+            reason="Error",
+        )
     assert exc.value.message_dict["stage"] == ["Un caso no puede volver a la etapa de denuncia."]
 
 
@@ -147,14 +205,22 @@ def test_an_archived_case_reopens_with_new_evidence_or_when_the_superior_orders_
 def test_a_case_that_arrives_at_trial_is_registered_through_the_exception_with_a_reason(prosecutor):
     case = make_case(actor=prosecutor, number="T-4", complaint_date=START)
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("juicio_oral"), date=D(2024, 2, 1),
-                          exception="received")
+        case_change_stage(
+            actor=prosecutor, case=case, stage=stage("juicio_oral"), date=D(2024, 2, 1), exception="received"
+        )
     assert exc.value.message_dict["reason"] == ["Un cambio de etapa excepcional exige registrar el motivo."]
-    event = case_change_stage(actor=prosecutor, case=case, stage=stage("juicio_oral"), date=D(2024, 2, 1),
-                              exception="received", reason="Expediente recibido del juzgado ya en juicio oral")
+    event = case_change_stage(
+        actor=prosecutor,
+        case=case,
+        stage=stage("juicio_oral"),
+        date=D(2024, 2, 1),
+        exception="received",
+        reason="Expediente recibido del juzgado ya en juicio oral",
+    )
     assert event.exception == CaseEvent.StageException.RECEIVED
-    assert event.title == ("Cambio de etapa excepcional (Caso recibido en una etapa posterior): "
-                           "Denuncia → Juicio oral")
+    assert event.title == (
+        "Cambio de etapa excepcional (Caso recibido en una etapa posterior): Denuncia → Juicio oral"
+    )
     history = ChangeEvent.objects.filter(root_uuid=case.uuid).order_by("id").last()
     assert history.summary == event.title
     case.refresh_from_db()
@@ -165,37 +231,68 @@ def test_the_received_exception_is_only_for_a_case_that_has_not_moved_yet(prosec
     case = make_case(actor=prosecutor, number="T-5", complaint_date=START)
     walk(prosecutor, case, ["diligencias_preliminares"])
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("sentencia"), date=D(2024, 2, 1),
-                          exception="received", reason="Llegó así")
+        case_change_stage(
+            actor=prosecutor,
+            case=case,
+            stage=stage("sentencia"),
+            date=D(2024, 2, 1),
+            exception="received",
+            reason="Llegó así",
+        )
     assert exc.value.message_dict["exception"] == [
         "Solo un caso recién registrado, que aún no ha cambiado de etapa, puede registrarse como recibido en "
-        "una etapa posterior."]
+        "una etapa posterior."
+    ]
 
 
 def test_a_correction_undoes_the_last_change_and_restores_the_earlier_start_and_deadline(prosecutor):
     case = make_case(actor=prosecutor, number="T-6", complaint_date=START)
-    case_change_stage(actor=prosecutor, case=case, stage=stage("diligencias_preliminares"), date=D(2024, 1, 10))
+    case_change_stage(
+        actor=prosecutor, case=case, stage=stage("diligencias_preliminares"), date=D(2024, 1, 10)
+    )
     case_change_stage(actor=prosecutor, case=case, stage=stage("archivo"), date=D(2024, 2, 1))
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("investigacion_preparatoria"),
-                          date=D(2024, 2, 2), exception="correction", reason="Archivo registrado por error")
+        case_change_stage(
+            actor=prosecutor,
+            case=case,
+            stage=stage("investigacion_preparatoria"),
+            date=D(2024, 2, 2),
+            exception="correction",
+            reason="Archivo registrado por error",
+        )
     assert exc.value.message_dict["exception"] == [
         "Una corrección solo puede devolver el caso a la etapa en que estaba antes del último cambio "
-        "(Diligencias preliminares)."]
-    event = case_change_stage(actor=prosecutor, case=case, stage=stage("diligencias_preliminares"),
-                              date=D(2024, 2, 2), exception="correction", reason="Archivo registrado por error")
+        "(Diligencias preliminares)."
+    ]
+    event = case_change_stage(
+        actor=prosecutor,
+        case=case,
+        stage=stage("diligencias_preliminares"),
+        date=D(2024, 2, 2),
+        exception="correction",
+        reason="Archivo registrado por error",
+    )
     assert event.exception == "correction"
     case.refresh_from_db()
     assert (case.current_stage_id, case.stage_started_on, case.status) == (
-        "diligencias_preliminares", D(2024, 1, 10), Case.Status.ACTIVE)
+        "diligencias_preliminares",
+        D(2024, 1, 10),
+        Case.Status.ACTIVE,
+    )
     assert case.next_deadline_on == D(2024, 3, 10)  # 60 days from 10 January, as before the wrong archive
 
 
 def test_an_unknown_exception_is_refused(prosecutor):
     case = make_case(actor=prosecutor, number="T-7", complaint_date=START)
     with pytest.raises(ValidationError) as exc:
-        case_change_stage(actor=prosecutor, case=case, stage=stage("sentencia"), date=D(2024, 2, 1),
-                          exception="porque_si", reason="x")
+        case_change_stage(
+            actor=prosecutor,
+            case=case,
+            stage=stage("sentencia"),
+            date=D(2024, 2, 1),
+            exception="porque_si",
+            reason="x",
+        )
     assert exc.value.message_dict["exception"] == ["Tipo de excepción no válido."]
 
 
@@ -205,23 +302,39 @@ def test_an_unknown_exception_is_refused(prosecutor):
 def test_a_prosecutor_registers_cases_only_in_their_own_fiscalia(prosecutor, other_fiscalia):
     df = DistritoFiscal.objects.order_by("code").first()
     with pytest.raises(ValidationError) as exc:
-        case_create(actor=prosecutor, number="2024-1", fiscalia=other_fiscalia, distrito_fiscal=df,
-                    complaint_date=START, source=Case.Source.POLICE)
+        case_create(
+            actor=prosecutor,
+            number="2024-1",
+            fiscalia=other_fiscalia,
+            distrito_fiscal=df,
+            complaint_date=START,
+            source=Case.Source.POLICE,
+        )
     assert exc.value.message_dict["fiscalia"] == [
         "Solo puede registrar casos en su propia fiscalía (FISTRAP Cusco). Si el caso corresponde a otra "
-        "fiscalía, regístrelo y derívelo por competencia."]
+        "fiscalía, regístrelo y derívelo por competencia."
+    ]
     assert not Case.objects.exists()
 
 
 def test_a_new_case_of_a_prosecutor_is_theirs_to_follow(prosecutor):
     case = make_case(actor=prosecutor, number="T-8", complaint_date=START)
-    assert (case.prosecutor, case.owner_agency, case.next_deadline_on) == (prosecutor, prosecutor.agency, None)
+    assert (case.prosecutor, case.owner_agency, case.next_deadline_on) == (
+        prosecutor,
+        prosecutor.agency,
+        None,
+    )
 
 
 def test_the_police_register_a_case_for_a_fiscalia_and_own_it(police_officer, fiscalia):
-    case = case_create(actor=police_officer, number="PNP-1", fiscalia=fiscalia,
-                       distrito_fiscal=DistritoFiscal.objects.order_by("code").first(), complaint_date=START,
-                       source=Case.Source.POLICE)
+    case = case_create(
+        actor=police_officer,
+        number="PNP-1",
+        fiscalia=fiscalia,
+        distrito_fiscal=DistritoFiscal.objects.order_by("code").first(),
+        complaint_date=START,
+        source=Case.Source.POLICE,
+    )
     assert (case.fiscalia, case.owner_agency, case.prosecutor) == (fiscalia, police_officer.agency, None)
 
 
@@ -234,14 +347,25 @@ def case(prosecutor):
 
 
 def test_a_transfer_hands_the_case_over_with_its_history(prosecutor, outsider, other_fiscalia, case):
-    event = case_transfer(actor=prosecutor, case=case, to_fiscalia=other_fiscalia, date=D(2024, 2, 1),
-                          reason="Los hechos ocurrieron en Lima")
+    event = case_transfer(
+        actor=prosecutor,
+        case=case,
+        to_fiscalia=other_fiscalia,
+        date=D(2024, 2, 1),
+        reason="Los hechos ocurrieron en Lima",
+    )
     assert (event.kind, event.title, event.reason) == (
-        CaseEvent.Kind.TRANSFER, "Derivación por competencia: FISTRAP Cusco → FISTRAP Lima",
-        "Los hechos ocurrieron en Lima")
+        CaseEvent.Kind.TRANSFER,
+        "Derivación por competencia: FISTRAP Cusco → FISTRAP Lima",
+        "Los hechos ocurrieron en Lima",
+    )
     case.refresh_from_db()
     assert (case.fiscalia, case.owner_agency, case.prosecutor, case.version) == (
-        other_fiscalia, other_fiscalia, None, 2)
+        other_fiscalia,
+        other_fiscalia,
+        None,
+        2,
+    )
     history = ChangeEvent.objects.filter(root_uuid=case.uuid).order_by("id").last()
     assert history.before["fiscalia_id"] == prosecutor.agency_id
     assert history.after["fiscalia_id"] == other_fiscalia.pk
@@ -251,34 +375,57 @@ def test_a_transfer_hands_the_case_over_with_its_history(prosecutor, outsider, o
 
 
 def test_a_transfer_keeps_the_police_unit_that_owns_the_case(police_officer, fiscalia, other_fiscalia):
-    case = case_create(actor=police_officer, number="PNP-2", fiscalia=fiscalia,
-                       distrito_fiscal=DistritoFiscal.objects.order_by("code").first(), complaint_date=START,
-                       source=Case.Source.POLICE)
+    case = case_create(
+        actor=police_officer,
+        number="PNP-2",
+        fiscalia=fiscalia,
+        distrito_fiscal=DistritoFiscal.objects.order_by("code").first(),
+        complaint_date=START,
+        source=Case.Source.POLICE,
+    )
     cusco = UserFactory(username="fiscal-cusco-2", agency=fiscalia)
-    case_transfer(actor=cusco, case=case, to_fiscalia=other_fiscalia, date=D(2024, 2, 1), reason="Competencia")
+    case_transfer(
+        actor=cusco, case=case, to_fiscalia=other_fiscalia, date=D(2024, 2, 1), reason="Competencia"
+    )
     case.refresh_from_db()
     assert (case.fiscalia, case.owner_agency) == (other_fiscalia, police_officer.agency)
 
 
-def test_only_the_fiscalia_in_charge_transfers_the_case(prosecutor, police_officer, outsider, other_fiscalia, case):
-    case_share(actor=prosecutor, case=case, agency=police_officer.agency, level="write", reason="Investigación")
+def test_only_the_fiscalia_in_charge_transfers_the_case(
+    prosecutor, police_officer, outsider, other_fiscalia, case
+):
+    case_share(
+        actor=prosecutor, case=case, agency=police_officer.agency, level="write", reason="Investigación"
+    )
     for actor in (police_officer, outsider):
         with pytest.raises(ValidationError) as exc:
             case_transfer(actor=actor, case=case, to_fiscalia=other_fiscalia, date=D(2024, 2, 1), reason="x")
         assert exc.value.message_dict["to_fiscalia"] == [
-            "Solo la fiscalía a cargo del caso puede derivarlo por competencia."]
+            "Solo la fiscalía a cargo del caso puede derivarlo por competencia."
+        ]
     case.refresh_from_db()
     assert case.fiscalia == prosecutor.agency
 
 
 def test_a_transfer_is_refused_to_the_same_fiscalia_to_a_non_fiscalia_or_without_a_reason(
-        prosecutor, fiscalia, police_unit, other_fiscalia, case):
+    prosecutor, fiscalia, police_unit, other_fiscalia, case
+):
     cases = [
-        ({"to_fiscalia": fiscalia, "reason": "x"}, "to_fiscalia", "El caso ya está a cargo de FISTRAP Cusco."),
-        ({"to_fiscalia": police_unit, "reason": "x"}, "to_fiscalia", "El caso solo puede derivarse a una fiscalía "
-                                                                     "activa."),
-        ({"to_fiscalia": other_fiscalia, "reason": "  "}, "reason",
-         "Indique el motivo de la derivación por competencia."),
+        (
+            {"to_fiscalia": fiscalia, "reason": "x"},
+            "to_fiscalia",
+            "El caso ya está a cargo de FISTRAP Cusco.",
+        ),
+        (
+            {"to_fiscalia": police_unit, "reason": "x"},
+            "to_fiscalia",
+            "El caso solo puede derivarse a una fiscalía activa.",
+        ),
+        (
+            {"to_fiscalia": other_fiscalia, "reason": "  "},
+            "reason",
+            "Indique el motivo de la derivación por competencia.",
+        ),
     ]
     for kwargs, field, message in cases:
         with pytest.raises(ValidationError) as exc:
@@ -287,12 +434,15 @@ def test_a_transfer_is_refused_to_the_same_fiscalia_to_a_non_fiscalia_or_without
     assert case.events.count() == 1
 
 
-def test_a_transfer_is_refused_when_the_other_fiscalia_has_the_same_number(prosecutor, outsider, other_fiscalia,
-                                                                            case):
+def test_a_transfer_is_refused_when_the_other_fiscalia_has_the_same_number(
+    prosecutor, outsider, other_fiscalia, case
+):
     make_case(actor=outsider, number=case.number, complaint_date=START)
     with pytest.raises(ValidationError) as exc:
         case_transfer(actor=prosecutor, case=case, to_fiscalia=other_fiscalia, date=D(2024, 2, 1), reason="x")
-    assert exc.value.message_dict["to_fiscalia"] == ["FISTRAP Lima ya tiene un caso con el número 2024-00031."]
+    assert exc.value.message_dict["to_fiscalia"] == [
+        "FISTRAP Lima ya tiene un caso con el número 2024-00031."
+    ]
 
 
 def test_a_share_the_receiving_fiscalia_held_ends_with_the_transfer(prosecutor, other_fiscalia, case):
@@ -320,7 +470,9 @@ def test_the_receiving_fiscalia_names_its_prosecutor(prosecutor, outsider, other
 
 def test_the_services_keep_the_stored_deadline_equal_to_the_rule(prosecutor, case):
     assert (case.next_deadline_on, case.next_deadline_kind) == (None, "")
-    case_change_stage(actor=prosecutor, case=case, stage=stage("diligencias_preliminares"), date=D(2024, 1, 10))
+    case_change_stage(
+        actor=prosecutor, case=case, stage=stage("diligencias_preliminares"), date=D(2024, 1, 10)
+    )
     case.refresh_from_db()
     assert (case.next_deadline_on, case.next_deadline_kind) == (D(2024, 3, 10), "ordinary")
     case_update(actor=prosecutor, case=case, expected_version=case.version, is_complex=True)

@@ -28,7 +28,10 @@ def test_an_appeal_term_across_semana_santa_skips_holy_thursday_and_good_friday(
     # sentencing notified on Tuesday 31 March 2026: 5 working days (art. 414.1.b) end on Thursday 9 April,
     # not on Tuesday 7 April as weekends alone would give
     assert stage_deadline(stage("apelacion"), started_on=D(2026, 3, 31), is_complex=False) == D(2026, 4, 9)
-    assert stage_term(stage("apelacion"), started_on=D(2026, 3, 31), is_complex=False).kind == DeadlineKind.APPEAL
+    assert (
+        stage_term(stage("apelacion"), started_on=D(2026, 3, 31), is_complex=False).kind
+        == DeadlineKind.APPEAL
+    )
 
 
 def test_an_appeal_term_across_fiestas_patrias_skips_28_and_29_july():
@@ -57,8 +60,9 @@ def test_a_complex_case_has_eight_months_counted_from_date_to_date():
     term = stage_term(stage("diligencias_preliminares"), started_on=D(2024, 1, 31), is_complex=True)
     # there is no 31 September: the term ends on the last day of the month
     assert (term.due, term.kind) == (D(2024, 9, 30), DeadlineKind.COMPLEX)
-    assert stage_deadline(stage("investigacion_preparatoria"), started_on=D(2024, 6, 30),
-                          is_complex=True) == D(2025, 2, 28)
+    assert stage_deadline(
+        stage("investigacion_preparatoria"), started_on=D(2024, 6, 30), is_complex=True
+    ) == D(2025, 2, 28)
 
 
 def test_an_organised_crime_case_has_thirty_six_months():
@@ -66,8 +70,9 @@ def test_an_organised_crime_case_has_thirty_six_months():
         term = stage_term(stage(code), started_on=D(2024, 1, 10), is_complex=False, is_organized=True)
         assert (term.due, term.kind) == (D(2027, 1, 10), DeadlineKind.ORGANIZED)
     # declared complex too: the organised-crime term prevails
-    term = stage_term(stage("investigacion_preparatoria"), started_on=D(2024, 1, 10), is_complex=True,
-                      is_organized=True)
+    term = stage_term(
+        stage("investigacion_preparatoria"), started_on=D(2024, 1, 10), is_complex=True, is_organized=True
+    )
     assert term.due == D(2027, 1, 10)
 
 

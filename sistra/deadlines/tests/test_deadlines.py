@@ -109,8 +109,9 @@ def test_mis_plazos_lists_the_prosecutors_own_cases_by_section(client, prosecuto
 
 
 def test_a_case_that_leaves_the_stage_with_a_term_leaves_mis_plazos(client, prosecutor, world):
-    case_change_stage(actor=prosecutor, case=world["overdue"], stage=stage("investigacion_preparatoria"),
-                      date=TODAY)
+    case_change_stage(
+        actor=prosecutor, case=world["overdue"], stage=stage("investigacion_preparatoria"), date=TODAY
+    )
     client.force_login(prosecutor)
     mine = client.get(reverse("deadlines:mine")).context["mine"]
     assert mine.overdue == []
@@ -124,7 +125,9 @@ def test_the_head_of_the_fiscalia_sees_every_prosecutors_deadlines(client, prose
     sections = response.context["fiscalia_sections"]
     assert [c.number for c in sections.overdue] == ["C-COLEGA", "C-OVERDUE"]
     assert {(row.name, row.overdue, row.due_soon) for row in response.context["load"]} == {
-        ("Usuaria De Prueba", 1, 2), ("Usuaria De Prueba", 1, 0)}
+        ("Usuaria De Prueba", 1, 2),
+        ("Usuaria De Prueba", 1, 0),
+    }
     assert "L-AJENO" not in response.content.decode()
 
 
@@ -185,8 +188,9 @@ def test_the_head_receives_the_fiscalias_counts(prosecutor, world):
     fiscalia_head_designate(actor=None, agency=prosecutor.agency, user=prosecutor)
     deadline_digest_send()
     body = Notification.objects.get(recipient=prosecutor).body
-    assert body.splitlines()[1] == ("FISTRAP Cusco: 2 casos con el plazo vencido y 2 que vencen en los próximos "
-                                    "7 días.")
+    assert body.splitlines()[1] == (
+        "FISTRAP Cusco: 2 casos con el plazo vencido y 2 que vencen en los próximos 7 días."
+    )
 
 
 def test_no_notice_for_a_prosecutor_without_deadlines_close(prosecutor, teammate):

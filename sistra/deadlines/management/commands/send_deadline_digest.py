@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Envía el resumen diario de plazos (aviso en SISTRA y correo) o lo encola con --queue."
 
     def add_arguments(self, parser):
-        parser.add_argument("--queue", action="store_true", help="Encolar la tarea en lugar de ejecutarla aquí.")
+        parser.add_argument(
+            "--queue", action="store_true", help="Encolar la tarea en lugar de ejecutarla aquí."
+        )
         parser.add_argument("--date", help="Día del resumen (AAAA-MM-DD); por omisión, hoy en Lima.")
 
     def handle(self, *args, queue: bool = False, date: str | None = None, **options):
