@@ -112,9 +112,3 @@ def fiscalia_load(agency, *, today: datetime.date) -> list[ProsecutorLoad]:
 
 def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
-
-
-def unread_count(user) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

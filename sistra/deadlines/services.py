@@ -124,17 +124,21 @@ def deadline_digest_send(*, today: datetime.date | None = None) -> int:
         with override(settings.LANGUAGE_CODE):
             title = _("Plazos al %(date)s") % {"date": today.strftime("%d/%m/%Y")}
             body = _digest_text(mine=own, fiscalia=fiscalia, agency_name=agency.name if agency else "")
-        with transaction.atomic():
-            notice, created = Notification.objects.get_or_create(
-                recipient=user,
-                kind=Notification.Kind.DEADLINE_DIGEST,
-                about_date=today,
-                defaults={"title": title, "body": body, "url": path},
-            )
-            if not created:
-                continue
-            if user.email:
+        notice, created = Notification.objects.get_or_create(
+            recipient=user,
+            kind=Notification.Kind.DEADLINE_DIGEST,
+            about_date=today,
+            defaults={"title": title, "body": body, "url": path},
+        )
+        if not created:
+            continue
+        if user.email:
+            # the notice stands even if the mail server fails: the e-mail is a copy of it
+            try:
                 send_mail(f"SISTRA — {title}", f"{body}\n\n{base}{path}", None, [user.email])
+            except Exception:  # noqa: BLE001 — any backend error; logged without the address
+                logger.warning("deadline digest e-mail to user %s failed", user.pk, exc_info=True)
+            else:
                 notice.emailed_at = timezone.now()
                 notice.save(update_fields=["emailed_at"])
         sent += 1

@@ -218,3 +218,17 @@ def test_a_notice_is_read_by_its_recipient_only(client, prosecutor, teammate, wo
     assert (response.status_code, response["Location"]) == (302, "/plazos/")
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_a_mail_server_failure_keeps_the_notice_and_leaves_it_unsent(prosecutor, world, monkeypatch):
+    from sistra.deadlines import services
+
+    def broken(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(services, "send_mail", broken)
+    prosecutor.email = "rosa@example.pe"
+    prosecutor.save()
+    assert deadline_digest_send() == 3
+    notice = Notification.objects.get(recipient=prosecutor)
+    assert notice.emailed_at is None
