@@ -109,7 +109,8 @@ def case_create(
         ]
     raise_if(errors)
     stage = ProceduralStage.objects.get(code=INITIAL_STAGE)
-    prosecutor = actor if actor.role == Role.PROSECUTOR and actor.agency_id == fiscalia.pk else None
+    own_case = fiscalia is not None and actor.role == Role.PROSECUTOR and actor.agency_id == fiscalia.pk
+    prosecutor = actor if own_case else None
     try:
         with transaction.atomic():
             case = Case.objects.create(
