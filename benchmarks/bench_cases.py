@@ -209,11 +209,15 @@ def _measure(args, connection) -> dict:
                 ("get", list_url, {"region": "17", "minor_victim": "1"}),
             ],
             "list_page_200": [("get", list_url, {"page": 200})],
+            # the stored deadline: an index range, never a computation per case (decision 0131)
+            "list_deadline": [("get", list_url, {"deadline": "overdue"}), ("get", list_url, {"deadline": "due7"})],
             "search_number": [("post", list_url, {"q": number}) for _uuid, number, _d in sample],
             "detail": [
                 ("get", reverse("cases:detail", kwargs={"case_uuid": u}), None) for u, _n, _d in sample
             ],
         }
+        if user.can(Capability.CASE_EDIT):
+            pages["mis_plazos"] = [("get", reverse("deadlines:mine"), None)]
         if user.can(Capability.CASE_VIEW_IDENTITY):
             pages["search_name"] = [
                 ("post", list_url, {"q": f"{first.split()[0]} {paternal}"}) for first, paternal, _m in names

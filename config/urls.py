@@ -20,5 +20,6 @@ urlpatterns = [
     path("auditoria/", include("sistra.audit.urls")),
     path("prevencion/", include("sistra.prevention.urls")),
     path("vinculacion/", include("sistra.linkage.urls")),
+    path("plazos/", include("sistra.deadlines.urls")),
     path("api/", include("config.api_urls")),
 ]

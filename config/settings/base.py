@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "sistra.prevention",
     "sistra.linkage",
     "sistra.clinic",
+    "sistra.deadlines",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,20 @@ TASKS_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "celery": "django_tasks_celery.CeleryBackend",
 }
+# the daily deadline digest e-mails through Django's e-mail framework: the console by default, SMTP (or any
+# backend) when EMAIL_BACKEND is set; MAILERS OPTIONS carry the backend's settings (host, port, TLS…)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "OPTIONS": {k: v for k, v in {"host": os.environ.get("EMAIL_HOST"),
+                                      "port": int(os.environ["EMAIL_PORT"]) if os.environ.get("EMAIL_PORT")
+                                      else None}.items() if v},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SISTRA <no-responder@sistra.local>")
+# the address the digest's link points at (e.g. https://sistra.mpfn.gob.pe)
+SISTRA_BASE_URL = os.environ.get("SISTRA_BASE_URL", "")
+
 TASKS = {
     "default": {
         "BACKEND": TASKS_BACKENDS.get(

@@ -69,6 +69,13 @@ def can_share_case(actor, case: Case) -> bool:
     return has_capability(actor, Capability.CASE_SHARE) and case.owner_agency_id == actor.agency_id
 
 
+def can_transfer_case(actor, case: Case) -> bool:
+    """Only the fiscalía in charge transfers a case (derivación por competencia) or names its prosecutor, by a
+    user who may edit cases."""
+    return has_capability(actor, Capability.CASE_EDIT) and bool(actor.agency_id) and (
+        actor.agency_id == case.fiscalia_id)
+
+
 def persons_in_visible_cases(actor) -> Q:
     """Provider for sistra.people.access: parties of the cases shared with (or owned by) the agency."""
     if not has_capability(actor, Capability.CASE_VIEW) or not actor.agency_id:

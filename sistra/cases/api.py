@@ -22,7 +22,7 @@ from sistra.core.models import Country, DistritoFiscal, PenalArticle, Procedural
 from sistra.people.access import access_person, can_see_identity
 
 from . import selectors, services
-from .access import access_case, can_see_case_identity, can_share_case
+from .access import access_case, can_see_case_identity, can_share_case, can_transfer_case
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
 
 UUID_REGEX = r"[0-9a-fA-F-]{36}"
@@ -147,8 +147,8 @@ class EventSerializer(IdentityAwareSerializer, serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["uuid", "kind", "date", "title", "description", "stage_from", "stage_to", "reason",
-                  "created_at"]
-        read_only_fields = ["uuid", "kind", "date", "title", "created_at"]
+                  "created_at", "exception"]
+        read_only_fields = ["uuid", "kind", "date", "title", "created_at", "exception"]
 
 
 class DeadlineSerializer(serializers.Serializer):
@@ -157,6 +157,7 @@ class DeadlineSerializer(serializers.Serializer):
     days_left = serializers.IntegerField()
     overdue = serializers.BooleanField()
     legal_basis = serializers.CharField()
+    kind = serializers.CharField(help_text=_("ordinary, complex, organized o appeal (días hábiles)."))
 
 
 class ShareSerializer(serializers.ModelSerializer):
@@ -180,7 +181,8 @@ class CaseListSerializer(IdentityAwareSerializer, serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = ["uuid", "number", "title", "fiscalia", "distrito_fiscal", "complaint_date", "source", "status",
-                  "current_stage", "stage_started_on", "is_complex", "has_minor_victim", "version"]
+                  "current_stage", "stage_started_on", "is_complex", "has_minor_victim", "version",
+                  "is_organized_crime", "next_deadline_on", "next_deadline_kind"]
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -236,6 +238,9 @@ class CaseFilterSerializer(serializers.Serializer):
     minor_victim = serializers.BooleanField(required=False, allow_null=True, default=None,
                                             label=_("con víctima menor de edad"))
     q = serializers.CharField(required=False, allow_blank=True, default="", label=_("búsqueda"))
+    deadline = serializers.ChoiceField(choices=selectors.DeadlineFilter.choices, required=False,
+                                       label=_("plazo"), help_text=_("«overdue»: vencidos; «due7»: vencen en los "
+                                                                     "próximos 7 días (hoy incluido)."))
 
     def to_filters(self) -> selectors.CaseFilters:
         data = dict(self.validated_data)
@@ -268,6 +273,8 @@ class CaseCreateSerializer(serializers.Serializer):
     facts_date_to = serializers.DateField(required=False, allow_null=True, label=_("fin de los hechos"))
     opened_date = serializers.DateField(required=False, allow_null=True, label=_("fecha de apertura"))
     is_complex = serializers.BooleanField(required=False, default=False, label=_("declarado complejo"))
+    is_organized_crime = serializers.BooleanField(required=False, default=False,
+                                                  label=_("criminalidad organizada"))
     summary = serializers.CharField(required=False, allow_blank=True, default="", label=_("resumen"))
 
 
@@ -281,6 +288,7 @@ class CaseUpdateSerializer(serializers.Serializer):
     opened_date = serializers.DateField(required=False, allow_null=True, label=_("fecha de apertura"))
     source = serializers.ChoiceField(choices=Case.Source.choices, required=False, label=_("origen"))
     is_complex = serializers.BooleanField(required=False, label=_("declarado complejo"))
+    is_organized_crime = serializers.BooleanField(required=False, label=_("criminalidad organizada"))
     summary = serializers.CharField(required=False, allow_blank=True, label=_("resumen"))
     distrito_fiscal = _distrito_fiscal_field(required=False)
 
@@ -291,6 +299,11 @@ class StageChangeSerializer(serializers.Serializer):
     date = serializers.DateField(label=_("fecha"))
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="",
                                    label=_("motivo"))
+    exception = serializers.ChoiceField(
+        choices=CaseEvent.StageException.choices, required=False, allow_blank=True, default="",
+        label=_("excepción"), help_text=_("Solo para un paso que el NCPP no prevé: «received» (caso recibido en "
+                                          "una etapa posterior) o «correction» (deshacer el último cambio). "
+                                          "Exige motivo y queda marcado en el historial."))
     version = serializers.IntegerField(required=False, allow_null=True, default=None, label=_("versión"))
 
 
@@ -377,6 +390,13 @@ class ShareCreateSerializer(serializers.Serializer):
                                     default=CaseShare.Level.READ, label=_("nivel"))
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="", label=_("motivo"))
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None, label=_("vence"))
+
+
+class TransferSerializer(serializers.Serializer):
+    to_fiscalia = _agency_field(Agency.objects.filter(kind=Agency.Kind.FISCALIA, is_active=True),
+                                _("fiscalía competente"))
+    date = serializers.DateField(label=_("fecha de la derivación"))
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="", label=_("motivo"))
 
 
 def _validated(serializer_class, data, **kwargs) -> dict:
@@ -506,14 +526,28 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # -- nested actions ---------------------------------------------------------------------------------
 
     @extend_schema(request=StageChangeSerializer, responses={201: EventSerializer}, description=_(
-        "Pasa el caso a otra etapa procesal. Una etapa que no sigue a la actual exige un motivo."))
+        "Pasa el caso a una etapa que el NCPP permite desde la actual; cualquier otra se rechaza, salvo por la "
+        "vía de excepción documentada, que exige un motivo."))
     @action(detail=True, methods=["post"])
     def stage(self, request, uuid=None):
         case = self._case(write=True)
         data = _validated(StageChangeSerializer, request.data)
         event = services.case_change_stage(actor=request.user, case=case, stage=data["stage"], date=data["date"],
-                                           reason=data["reason"], expected_version=data["version"])
+                                           reason=data["reason"], exception=data["exception"],
+                                           expected_version=data["version"])
         return self._created(EventSerializer, event, case)
+
+    @extend_schema(request=TransferSerializer, responses={201: EventSerializer}, description=_(
+        "Deriva el caso por competencia a otra fiscalía, que pasa a estar a cargo (y a ser la propietaria si lo "
+        "era esta fiscalía). Solo la fiscalía a cargo puede hacerlo."))
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, uuid=None):
+        case = self._case(write=True)
+        if not can_transfer_case(request.user, case):
+            raise PermissionDenied(_("Solo la fiscalía a cargo del caso puede derivarlo por competencia."))
+        data = _validated(TransferSerializer, request.data)
+        event = services.case_transfer(actor=request.user, case=case, **data)
+        return Response(EventSerializer(event, context=self._context(case)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=EventSerializer(many=True),
                    description=_("La línea de tiempo del caso, de lo más reciente a lo más antiguo."))

@@ -8,14 +8,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sistra.accounts.models import Agency
+from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency, User
 from sistra.core.models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
 from sistra.core.validation import fmt
 from sistra.people.access import visible_persons
 from sistra.people.forms import DayField, PickerMixin, PlainLabelsMixin, ServiceErrorsMixin, search_text_field
 
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim
-from .selectors import CaseFilters
+from .selectors import CaseFilters, DeadlineFilter
 
 FIRST_YEAR = 2000
 
@@ -59,8 +60,11 @@ class CaseFilterForm(PlainLabelsMixin, forms.Form):
                                    queryset=_terms(Term.Vocabulary.EXPLOITATION), empty_label=_("Todas"))
     minor_victim = forms.ChoiceField(label=_("Víctima menor de edad"), required=False, choices=[
         ("", _("Indistinto")), ("1", _("Con víctima menor de edad")), ("0", _("Sin víctima menor de edad"))])
+    deadline = forms.ChoiceField(label=_("Plazo"), required=False,
+                                 choices=[("", _("Indistinto")), *DeadlineFilter.choices])
 
-    FILTER_FIELDS = ("year", "distrito_fiscal", "region", "stage", "status", "exploitation", "minor_victim")
+    FILTER_FIELDS = ("year", "distrito_fiscal", "region", "stage", "status", "exploitation", "minor_victim",
+                     "deadline")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +86,7 @@ class CaseFilterForm(PlainLabelsMixin, forms.Form):
             exploitation=data["exploitation"].code if data.get("exploitation") else None,
             minor_victim={"1": True, "0": False}.get(minor),
             q=(data.get("q") or "").strip(),
+            deadline=data.get("deadline") or None,
         )
 
     def filter_query(self) -> dict:
@@ -108,11 +113,15 @@ class CaseForm(ServiceErrorsMixin, forms.Form):
     facts_date_to = DayField(label=_("Fecha de los hechos (hasta)"), required=False)
     is_complex = forms.BooleanField(label=_("Declarado complejo"), required=False,
                                     help_text=_("Los plazos de los casos complejos son más largos."))
+    is_organized_crime = forms.BooleanField(
+        label=_("Criminalidad organizada"), required=False,
+        help_text=_("Imputados integrantes de una organización criminal o vinculados a ella (Ley 30077): plazos "
+                    "de 36 meses."))
     summary = forms.CharField(label=_("Resumen de los hechos"), required=False,
                               widget=forms.Textarea(attrs={"rows": 5}))
 
     EDIT_FIELDS = ("title", "distrito_fiscal", "source", "complaint_date", "opened_date", "facts_date_from",
-                   "facts_date_to", "is_complex", "summary")
+                   "facts_date_to", "is_complex", "is_organized_crime", "summary")
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.EDIT_FIELDS}
@@ -125,10 +134,18 @@ class CaseCreateForm(CaseForm):
                                       queryset=Agency.objects.filter(kind=Agency.Kind.FISCALIA, is_active=True))
 
     field_order = ["number", "fiscalia", "distrito_fiscal", "source", "title"]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        agency = getattr(actor, "agency", None)
+        if agency is not None and agency.kind == Agency.Kind.FISCALIA:
+            # a prosecutor registers only in their own fiscalía; another one gets the case by a transfer
+            self.fields["fiscalia"].queryset = Agency.objects.filter(pk=agency.pk)
+            self.fields["fiscalia"].help_text = _("Para otra fiscalía, registre el caso y derívelo por competencia.")
     sections = [
         (_("Identificación"), ["number", "fiscalia", "distrito_fiscal", "source", "title"]),
         (_("Fechas"), ["complaint_date", "opened_date", "facts_date_from", "facts_date_to"]),
-        (_("Hechos"), ["is_complex", "summary"]),
+        (_("Hechos"), ["is_complex", "is_organized_crime", "summary"]),
     ]
 
     def service_kwargs(self) -> dict:
@@ -143,7 +160,7 @@ class CaseEditForm(CaseForm):
     sections = [
         (_("Identificación"), ["distrito_fiscal", "source", "title"]),
         (_("Fechas"), ["complaint_date", "opened_date", "facts_date_from", "facts_date_to"]),
-        (_("Hechos"), ["is_complex", "summary"]),
+        (_("Hechos"), ["is_complex", "is_organized_crime", "summary"]),
     ]
 
 
@@ -152,9 +169,50 @@ class StageForm(ServiceErrorsMixin, forms.Form):
                                    queryset=ProceduralStage.objects.all())
     date = DayField(label=_("Fecha del cambio"))
     reason = forms.CharField(label=_("Motivo"), required=False, max_length=300,
-                             help_text=_("Obligatorio si la etapa elegida no sigue a la actual."))
+                             help_text=_("Obligatorio en un cambio de etapa excepcional."))
+    exception = forms.ChoiceField(
+        label=_("Cambio excepcional"), required=False,
+        choices=[("", _("No: un paso que el NCPP prevé")), *[c for c in CaseEvent.StageException.choices if c[0]]],
+        help_text=_("Solo para registrar un caso que llega ya en una etapa posterior o deshacer el último cambio; "
+                    "queda marcado en el historial."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            # the stages the NCPP allows from here first; the rest only through the exception path
+            allowed = set(case.current_stage.next_stages.values_list("code", flat=True))
+            choices = [(s.code, str(s)) for s in ProceduralStage.objects.all() if s.code in allowed]
+            others = [(s.code, str(s)) for s in ProceduralStage.objects.all()
+                      if s.code not in allowed and s.pk != case.current_stage_id]
+            self.fields["stage"].widget.choices = [("", "—"), (_("Etapas siguientes"), choices),
+                                                   (_("Solo como excepción"), others)]
+
+
+class TransferForm(ServiceErrorsMixin, forms.Form):
+    to_fiscalia = forms.ModelChoiceField(label=_("Fiscalía competente"), to_field_name="code",
+                                         queryset=Agency.objects.filter(kind=Agency.Kind.FISCALIA, is_active=True))
+    date = DayField(label=_("Fecha de la derivación"))
+    reason = forms.CharField(label=_("Motivo"), max_length=300,
+                             help_text=_("Por ejemplo: los hechos ocurrieron en otro distrito fiscal."))
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["to_fiscalia"].queryset = Agency.objects.filter(
+                kind=Agency.Kind.FISCALIA, is_active=True).exclude(pk=case.fiscalia_id)
+
+
+class AssignProsecutorForm(ServiceErrorsMixin, forms.Form):
+    prosecutor = forms.ModelChoiceField(label=_("Fiscal a cargo"), required=False, to_field_name="uuid",
+                                        queryset=User.objects.none(), empty_label=_("— Sin asignar —"))
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["prosecutor"].queryset = User.objects.filter(
+                agency_id=case.fiscalia_id, role=Role.PROSECUTOR, is_active=True).order_by("last_name", "username")
+        self.fields["prosecutor"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 class EventForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Tipo de evento"),

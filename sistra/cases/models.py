@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sistra.core.models import PublicModel
+from sistra.core.models import DeadlineKind, PublicModel
 
 
 class Case(PublicModel):
@@ -44,6 +44,13 @@ class Case(PublicModel):
     opened_date = models.DateField(_("fecha de apertura"), null=True, blank=True)
     source = models.CharField(_("origen"), max_length=20, choices=Source.choices)
     is_complex = models.BooleanField(_("declarado complejo"), default=False)
+    is_organized_crime = models.BooleanField(
+        _("criminalidad organizada"), default=False,
+        help_text=_("Imputados integrantes de una organización criminal o vinculados a ella (Ley 30077)."))
+    prosecutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases",
+        verbose_name=_("fiscal a cargo"),
+    )
     current_stage = models.ForeignKey(
         "core.ProceduralStage", on_delete=models.PROTECT, related_name="+", verbose_name=_("etapa actual")
     )
@@ -54,6 +61,11 @@ class Case(PublicModel):
     version = models.PositiveIntegerField(default=1, editable=False)
     # denormalised for list filters on 300,000 cases; kept true by the services
     has_minor_victim = models.BooleanField(default=False, editable=False)
+    # the last day of the current stage's legal term (sistra.core.selectors.stage_term), stored so that the
+    # list filters and the deadline overviews read an index instead of computing it for every case
+    next_deadline_on = models.DateField(_("vence el"), null=True, blank=True, editable=False)
+    next_deadline_kind = models.CharField(_("tipo de plazo"), max_length=20, blank=True, editable=False,
+                                          choices=DeadlineKind.choices)
 
     class Meta:
         ordering = ["-complaint_date", "-id"]
@@ -74,6 +86,9 @@ class Case(PublicModel):
             models.Index(fields=["distrito_fiscal", "status"], name="case_df_status_idx"),
             models.Index(fields=["current_stage"], name="case_stage_idx"),
             models.Index(fields=["number"], name="case_number_idx"),
+            models.Index(fields=["next_deadline_on"], name="case_deadline_idx"),
+            models.Index(fields=["prosecutor", "next_deadline_on"], name="case_prosecutor_deadline_idx"),
+            models.Index(fields=["fiscalia", "next_deadline_on"], name="case_fiscalia_deadline_idx"),
         ]
 
     def __str__(self) -> str:
@@ -263,6 +278,12 @@ class CaseEvent(PublicModel):
         DECISION = "decision", _("Resolución / disposición")
         DILIGENCE = "diligence", _("Diligencia")
         NOTE = "note", _("Nota")
+        TRANSFER = "transfer", _("Derivación por competencia")
+
+    class StageException(models.TextChoices):
+        NONE = "", _("Ninguna")
+        RECEIVED = "received", _("Caso recibido en una etapa posterior")
+        CORRECTION = "correction", _("Corrección de un registro erróneo")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("tipo"), max_length=15, choices=Kind.choices)
@@ -274,6 +295,8 @@ class CaseEvent(PublicModel):
     stage_to = models.ForeignKey("core.ProceduralStage", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("etapa nueva"))
     reason = models.CharField(_("motivo"), max_length=300, blank=True)
+    # a stage change outside the NCPP transitions, allowed only through the documented exception path
+    exception = models.CharField(_("excepción"), max_length=12, blank=True, choices=StageException.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
 

@@ -25,9 +25,11 @@ from decimal import Decimal
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
-from sistra.accounts.models import Agency
+from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency, User
 from sistra.audit.models import ChangeEvent
 from sistra.core.models import Country, PenalArticle, ProceduralStage, Term, Ubigeo
+from sistra.core.selectors import stage_term
 from sistra.core.text import normalize
 from sistra.people.matching import blocking_keys
 from sistra.people.matching.registry import person_features
@@ -354,6 +356,13 @@ class _Reference:
         self.stages = {s.code: s for s in ProceduralStage.objects.all()}
         if INITIAL_STAGE not in self.stages:
             raise SeedError("Faltan las etapas procesales: aplique las migraciones (sistra migrate).")
+        self.prosecutors: dict[int, list[int]] = defaultdict(list)
+        for user_id, agency_id in (
+            User.objects.filter(role=Role.PROSECUTOR, is_active=True, agency__in=fiscalias)
+            .order_by("pk")
+            .values_list("pk", "agency_id")
+        ):
+            self.prosecutors[agency_id].append(user_id)
         self.next_stages: dict[str, set[str]] = defaultdict(set)
         through = ProceduralStage.next_stages.through
         for src, dst in through.objects.values_list("from_proceduralstage_id", "to_proceduralstage_id"):
@@ -688,6 +697,16 @@ class _Generator:
             )
         number = self.number(fiscalia, complaint.year)
         stage_code = steps[-1][2] if steps else INITIAL_STAGE
+        stage_started_on = steps[-1][0] if steps else complaint
+        # drawn without the random generator, so a seed gives the same cases as before these fields existed
+        is_organized = n_victims >= 8
+        term = stage_term(
+            ref.stages[stage_code],
+            started_on=stage_started_on,
+            is_complex=is_complex,
+            is_organized=is_organized,
+        )
+        prosecutors = ref.prosecutors.get(fiscalia.pk)
         case = Case(
             number=number,
             fiscalia=fiscalia,
@@ -700,8 +719,12 @@ class _Generator:
             opened_date=opened,
             source=_pick(rng, SOURCES),
             is_complex=is_complex,
+            is_organized_crime=is_organized,
+            prosecutor_id=prosecutors[int(number[-5:]) % len(prosecutors)] if prosecutors else None,
             current_stage_id=stage_code,
-            stage_started_on=steps[-1][0] if steps else complaint,
+            stage_started_on=stage_started_on,
+            next_deadline_on=term.due if term else None,
+            next_deadline_kind=term.kind if term else "",
             status=_status_for(stage_code),
             summary=(
                 f"Denuncia por presunta trata de personas con fines de {CATEGORY_LABEL[category]}: "

@@ -4,16 +4,34 @@ history, the deadline of the current stage and every role a person holds."""
 import datetime
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.audit.models import ChangeEvent
-from sistra.core.selectors import stage_deadline
+from sistra.core.selectors import stage_term
 from sistra.core.text import normalize
 
 from .access import visible_cases
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseVictim, Charge
+
+
+class DeadlineFilter(models.TextChoices):
+    OVERDUE = "overdue", _("Vencidos")
+    DUE_SOON = "due7", _("Vencen en 7 días")
+
+
+DUE_SOON_DAYS = 7
+
+
+def deadline_window(kind: str, today: datetime.date) -> Q:
+    """Cases whose stored deadline is past (overdue) or falls from today to 7 days ahead: a range on the
+    next_deadline_on index, never a computation per case."""
+    if kind == DeadlineFilter.OVERDUE:
+        return Q(next_deadline_on__lt=today)
+    return Q(next_deadline_on__gte=today, next_deadline_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,7 @@ class CaseFilters:
     exploitation: str | None = None  # Term code
     minor_victim: bool | None = None
     q: str = ""
+    deadline: str | None = None  # a DeadlineFilter value
 
 
 def case_list(actor, filters: CaseFilters, *, search_names: bool = True) -> QuerySet[Case]:
@@ -48,6 +67,8 @@ def case_list(actor, filters: CaseFilters, *, search_names: bool = True) -> Quer
             | Q(exploitation_forms__parent__code=filters.exploitation))))
     if filters.minor_victim is not None:
         qs = qs.filter(has_minor_victim=filters.minor_victim)
+    if filters.deadline:
+        qs = qs.filter(deadline_window(filters.deadline, timezone.localdate()))
     text = (filters.q or "").strip()
     if text:
         condition = Q(number__icontains=text)
@@ -101,19 +122,28 @@ class Deadline:
     due: datetime.date
     days_left: int
     legal_basis: str
+    kind: str = ""  # a DeadlineKind value
 
     @property
     def overdue(self) -> bool:
         return self.days_left < 0
 
+    @property
+    def kind_label(self) -> str:
+        from sistra.core.models import DeadlineKind
+
+        return DeadlineKind(self.kind).label if self.kind else ""
+
 
 def current_deadline(case: Case, *, today: datetime.date | None = None) -> Deadline | None:
     stage = case.current_stage
-    due = stage_deadline(stage, started_on=case.stage_started_on, is_complex=case.is_complex)
-    if due is None:
+    term = stage_term(stage, started_on=case.stage_started_on, is_complex=case.is_complex,
+                      is_organized=case.is_organized_crime)
+    if term is None:
         return None
     today = today or timezone.localdate()
-    return Deadline(stage_name=str(stage), due=due, days_left=(due - today).days, legal_basis=stage.deadline_basis)
+    return Deadline(stage_name=str(stage), due=term.due, days_left=(term.due - today).days,
+                    legal_basis=stage.deadline_basis, kind=term.kind)
 
 
 @dataclass(frozen=True)

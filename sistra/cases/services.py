@@ -10,11 +10,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency
 from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Country, PenalArticle, ProceduralStage
+from sistra.core.selectors import stage_term
 from sistra.core.validation import ConflictError, check_not_future, check_order, fmt, raise_if
 
-from .access import active_shares
+from .access import active_shares, can_transfer_case
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
 
 INITIAL_STAGE = "denuncia"
@@ -23,8 +26,16 @@ CLOSING_STAGES = {"ejecucion"}
 
 CASE_FIELDS = (
     "title", "facts_date_from", "facts_date_to", "complaint_date", "opened_date", "source", "is_complex",
-    "summary", "distrito_fiscal",
+    "is_organized_crime", "summary", "distrito_fiscal",
 )
+
+
+def _set_deadline(case: Case) -> None:
+    """Keep the stored deadline (what the list filters and overviews read) equal to the one deadline rule."""
+    term = stage_term(case.current_stage, started_on=case.stage_started_on, is_complex=case.is_complex,
+                      is_organized=case.is_organized_crime)
+    case.next_deadline_on = term.due if term else None
+    case.next_deadline_kind = term.kind if term else ""
 
 
 def _check_case_dates(fields: dict) -> None:
@@ -74,6 +85,7 @@ def case_create(
     facts_date_to: datetime.date | None = None,
     opened_date: datetime.date | None = None,
     is_complex: bool = False,
+    is_organized_crime: bool = False,
     summary: str = "",
 ) -> Case:
     number = (number or "").strip()
@@ -88,15 +100,25 @@ def case_create(
                             % {"number": number, "fiscalia": fiscalia}]
     if source not in Case.Source.values:
         errors["source"] = [_("Origen de la denuncia no válido.")]
+    own = actor.agency
+    if own is not None and own.kind == Agency.Kind.FISCALIA and fiscalia is not None and fiscalia.pk != own.pk:
+        # a case reaches another fiscalía only by a transfer for competence, which hands the case over with history
+        errors["fiscalia"] = [
+            _("Solo puede registrar casos en su propia fiscalía (%(own)s). Si el caso corresponde a otra "
+              "fiscalía, regístrelo y derívelo por competencia.") % {"own": own.name}
+        ]
     raise_if(errors)
     stage = ProceduralStage.objects.get(code=INITIAL_STAGE)
+    own_case = fiscalia is not None and actor.role == Role.PROSECUTOR and actor.agency_id == fiscalia.pk
+    prosecutor = actor if own_case else None
     try:
         with transaction.atomic():
             case = Case.objects.create(
                 number=number, fiscalia=fiscalia, distrito_fiscal=distrito_fiscal,
                 owner_agency=actor.agency or fiscalia, created_by=actor, title=title, source=source,
-                is_complex=is_complex, summary=summary, current_stage=stage, stage_started_on=complaint_date,
-                **fields,
+                is_complex=is_complex, is_organized_crime=is_organized_crime, summary=summary,
+                current_stage=stage, stage_started_on=complaint_date, prosecutor=prosecutor,
+                next_deadline_on=None, next_deadline_kind="", **fields,
             )
     except IntegrityError:
         raise ValidationError({"number": [_("Ya existe un caso con ese número en la fiscalía.")]}) from None
@@ -122,6 +144,7 @@ def case_update(*, actor, case: Case, expected_version: int, **fields) -> Case:
     _check_case_dates(merged)
     for name, value in fields.items():
         setattr(current, name, value)
+    _set_deadline(current)
     current.version += 1
     current.save()
     after = snapshot(current)
@@ -131,49 +154,180 @@ def case_update(*, actor, case: Case, expected_version: int, **fields) -> Case:
     return current
 
 
+def _stage_list(stages) -> str:
+    return ", ".join(str(s) for s in stages) or _("ninguna (etapa final)")
+
+
+def _last_stage_change(case: Case) -> CaseEvent | None:
+    return (CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STAGE_CHANGE, stage_from__isnull=False)
+            .select_related("stage_from").order_by("-date", "-id").first())
+
+
+def _check_transition(current: Case, stage: ProceduralStage, exception: str, reason: str, errors: dict) -> None:
+    """The NCPP transitions (ProceduralStage.next_stages, loaded from core/data/procedural_stages.csv) and the
+    documented exception path (docs/decisions/0130): a case registered when it is already further on, or the
+    correction of the last change. Everything else is refused."""
+    source = current.current_stage
+    allowed = list(source.next_stages.all())
+    if stage.pk == source.pk:
+        errors["stage"] = [_("El caso ya se encuentra en la etapa %(stage)s.") % {"stage": stage}]
+        return
+    if stage.code == INITIAL_STAGE:
+        errors["stage"] = [_("Un caso no puede volver a la etapa de denuncia.")]
+        return
+    if exception == CaseEvent.StageException.NONE:
+        if stage not in allowed:
+            errors["stage"] = [
+                _("El NCPP no prevé pasar de %(from)s a %(to)s. Desde %(from)s el caso puede pasar a: %(allowed)s.")
+                % {"from": source, "to": stage, "allowed": _stage_list(allowed)}
+            ]
+        return
+    if exception not in CaseEvent.StageException.values:
+        errors["exception"] = [_("Tipo de excepción no válido.")]
+        return
+    if not reason:
+        errors["reason"] = [_("Un cambio de etapa excepcional exige registrar el motivo.")]
+    if exception == CaseEvent.StageException.RECEIVED:
+        has_moved = CaseEvent.objects.filter(case=current, kind=CaseEvent.Kind.STAGE_CHANGE,
+                                             stage_from__isnull=False).exists()
+        if source.code != INITIAL_STAGE or has_moved:
+            errors["exception"] = [
+                _("Solo un caso recién registrado, que aún no ha cambiado de etapa, puede registrarse como "
+                  "recibido en una etapa posterior.")
+            ]
+    elif exception == CaseEvent.StageException.CORRECTION:
+        last = _last_stage_change(current)
+        if last is None or last.stage_from_id != stage.pk:
+            errors["exception"] = [
+                _("Una corrección solo puede devolver el caso a la etapa en que estaba antes del último cambio "
+                  "(%(stage)s).") % {"stage": last.stage_from if last else source}
+            ]
+
+
 @transaction.atomic
 def case_change_stage(
     *, actor, case: Case, stage: ProceduralStage, date: datetime.date, reason: str = "",
-    expected_version: int | None = None,
+    exception: str = "", expected_version: int | None = None,
 ) -> CaseEvent:
+    """Move the case to the next stage the NCPP allows. `exception` opens the documented exception path
+    (CaseEvent.StageException), which needs a reason and is marked as such in the timeline and the history."""
     current = Case.objects.select_for_update().select_related("current_stage").get(pk=case.pk)
     if expected_version is not None and current.version != expected_version:
         raise ConflictError()
     errors: dict = {}
     reason = (reason or "").strip()
-    if stage.pk == current.current_stage_id:
-        errors["stage"] = [_("El caso ya se encuentra en la etapa %(stage)s.") % {"stage": stage}]
-    elif not current.current_stage.next_stages.filter(pk=stage.pk).exists() and not reason:
-        errors["reason"] = [
-            _("No se puede pasar de %(from)s a %(to)s sin registrar el motivo: esa etapa no sigue a la actual.")
-            % {"from": current.current_stage, "to": stage}
-        ]
+    exception = exception or ""
+    _check_transition(current, stage, exception, reason, errors)
     check_not_future(errors, "date", date, _("La fecha del cambio de etapa"))
     check_order(errors, "date", current.stage_started_on, date, _("la fecha de inicio de la etapa actual"),
                 _("La fecha del cambio de etapa"))
     raise_if(errors)
+    new_start = date
+    if exception == CaseEvent.StageException.CORRECTION:
+        # the corrected change never happened: the earlier stage keeps its own start date (and its deadline)
+        last = _last_stage_change(current)
+        earlier = (CaseEvent.objects.filter(case=current, kind=CaseEvent.Kind.STAGE_CHANGE, stage_to=stage)
+                   .exclude(pk=last.pk).order_by("-date", "-id").first())
+        new_start = earlier.date if earlier else current.complaint_date
     before = snapshot(current)
     previous = current.current_stage
     current.current_stage = stage
-    current.stage_started_on = date
+    current.stage_started_on = new_start
     if stage.code == ARCHIVE_STAGE:
         current.status = Case.Status.ARCHIVED
     elif stage.code in CLOSING_STAGES:
         current.status = Case.Status.CLOSED
     else:
         current.status = Case.Status.ACTIVE
+    _set_deadline(current)
     current.version += 1
     current.save()
+    if exception:
+        title = _("Cambio de etapa excepcional (%(kind)s): %(from)s → %(to)s") % {
+            "kind": CaseEvent.StageException(exception).label, "from": previous, "to": stage}
+    else:
+        title = _("Cambio de etapa: %(from)s → %(to)s") % {"from": previous, "to": stage}
     event = CaseEvent.objects.create(
-        case=current, kind=CaseEvent.Kind.STAGE_CHANGE, date=date,
-        title=_("Cambio de etapa: %(from)s → %(to)s") % {"from": previous, "to": stage},
-        stage_from=previous, stage_to=stage, reason=reason, created_by=actor,
+        case=current, kind=CaseEvent.Kind.STAGE_CHANGE, date=date, title=title[:200],
+        stage_from=previous, stage_to=stage, reason=reason, exception=exception, created_by=actor,
     )
     record_change(actor=actor, action="update", instance=current, before=before, after=snapshot(current),
                   summary=event.title)
     case.current_stage, case.stage_started_on, case.status, case.version = (
         current.current_stage, current.stage_started_on, current.status, current.version)
+    case.next_deadline_on, case.next_deadline_kind = current.next_deadline_on, current.next_deadline_kind
     return event
+
+
+@transaction.atomic
+def case_transfer(*, actor, case: Case, to_fiscalia: Agency, reason: str, date: datetime.date) -> CaseEvent:
+    """Derivación por competencia: the case passes to another fiscalía, which becomes its owner (where the old
+    fiscalía owned it) and assigns its own prosecutor. The old fiscalía keeps no access unless the new one
+    shares the case back. The timeline and the history record who sent it where, when and why."""
+    current = Case.objects.select_for_update().select_related("fiscalia", "owner_agency").get(pk=case.pk)
+    errors: dict = {}
+    reason = (reason or "").strip()
+    if not can_transfer_case(actor, current):
+        errors["to_fiscalia"] = [_("Solo la fiscalía a cargo del caso puede derivarlo por competencia.")]
+    elif to_fiscalia.kind != Agency.Kind.FISCALIA or not to_fiscalia.is_active:
+        errors["to_fiscalia"] = [_("El caso solo puede derivarse a una fiscalía activa.")]
+    elif to_fiscalia.pk == current.fiscalia_id:
+        errors["to_fiscalia"] = [_("El caso ya está a cargo de %(fiscalia)s.") % {"fiscalia": to_fiscalia.name}]
+    elif Case.objects.filter(fiscalia=to_fiscalia, number=current.number).exists():
+        errors["to_fiscalia"] = [_("%(fiscalia)s ya tiene un caso con el número %(number)s.")
+                                 % {"fiscalia": to_fiscalia.name, "number": current.number}]
+    if not reason:
+        errors["reason"] = [_("Indique el motivo de la derivación por competencia.")]
+    check_not_future(errors, "date", date, _("La fecha de la derivación"))
+    check_order(errors, "date", current.complaint_date, date, _("la denuncia"), _("La fecha de la derivación"))
+    raise_if(errors)
+    before = snapshot(current)
+    previous = current.fiscalia
+    current.fiscalia = to_fiscalia
+    if to_fiscalia.distrito_fiscal_id:
+        current.distrito_fiscal_id = to_fiscalia.distrito_fiscal_id
+    if current.owner_agency_id == previous.pk:
+        current.owner_agency = to_fiscalia
+    current.prosecutor = None
+    current.version += 1
+    current.save()
+    # the new fiscalía owns the case now: a share it held would outlive its purpose
+    CaseShare.objects.filter(case=current, agency=to_fiscalia, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+    event = CaseEvent.objects.create(
+        case=current, kind=CaseEvent.Kind.TRANSFER, date=date,
+        title=(_("Derivación por competencia: %(from)s → %(to)s") % {"from": previous.name,
+                                                                     "to": to_fiscalia.name})[:200],
+        reason=reason[:300], created_by=actor,
+    )
+    record_change(actor=actor, action="update", instance=current, before=before, after=snapshot(current),
+                  summary=event.title)
+    return event
+
+
+@transaction.atomic
+def case_assign_prosecutor(*, actor, case: Case, prosecutor) -> Case:
+    """The fiscalía in charge names the prosecutor whose deadlines the case counts in (None: unassigned)."""
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    errors: dict = {}
+    if not can_transfer_case(actor, current):
+        errors["prosecutor"] = [_("Solo la fiscalía a cargo del caso puede asignar el fiscal.")]
+    elif prosecutor is not None and not (
+        prosecutor.is_active and prosecutor.role == Role.PROSECUTOR and prosecutor.agency_id == current.fiscalia_id
+    ):
+        errors["prosecutor"] = [_("Elija un fiscal activo de la fiscalía a cargo del caso.")]
+    raise_if(errors)
+    if current.prosecutor_id == getattr(prosecutor, "pk", None):
+        return current
+    before = snapshot(current)
+    current.prosecutor = prosecutor
+    current.version += 1
+    current.save()
+    name = prosecutor.get_full_name() or prosecutor.username if prosecutor else _("sin asignar")
+    record_change(actor=actor, action="update", instance=current, before=before, after=snapshot(current),
+                  summary=_("Fiscal a cargo: %(name)s") % {"name": name})
+    case.prosecutor, case.version = current.prosecutor, current.version
+    return current
 
 
 @transaction.atomic

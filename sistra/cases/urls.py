@@ -22,5 +22,7 @@ urlpatterns = [
     path("<uuid:case_uuid>/intervinientes/", views.case_add_party, name="add_party"),
     path("<uuid:case_uuid>/lugares/", views.case_add_place, name="add_place"),
     path("<uuid:case_uuid>/accesos/", views.case_share, name="share"),
+    path("<uuid:case_uuid>/derivar/", views.case_transfer, name="transfer"),
+    path("<uuid:case_uuid>/fiscal/", views.case_assign_prosecutor, name="assign_prosecutor"),
     path("<uuid:case_uuid>/accesos/<uuid:agency_uuid>/revocar/", views.case_share_revoke, name="revoke_share"),
 ]

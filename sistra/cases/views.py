@@ -2,6 +2,7 @@
 sistra.cases.access, call one service, then redirect (POST/redirect/GET) or re-render with the service's
 messages on the fields. Every page shows personal data, so none may be cached."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,9 +24,10 @@ from sistra.audit.services import log_access
 from sistra.people.access import visible_persons
 
 from . import selectors, services
-from .access import access_case, can_see_case_identity, can_share_case, writable_cases
+from .access import access_case, can_see_case_identity, can_share_case, can_transfer_case, writable_cases
 from .attachments import attachments_for
 from .forms import (
+    AssignProsecutorForm,
     CaseCreateForm,
     CaseEditForm,
     CaseFilterForm,
@@ -37,6 +39,7 @@ from .forms import (
     PlaceForm,
     ShareForm,
     StageForm,
+    TransferForm,
     VictimForm,
 )
 from .models import Case, CaseDefendant
@@ -60,9 +63,11 @@ def case_list(request):
                                 search_names=request.user.can(Capability.CASE_VIEW_IDENTITY))
     page_obj = Paginator(cases, PAGE_SIZE).get_page(data.get("page"))
     base_query = urlencode(form.filter_query())
+    today = timezone.localdate()
     context = {
         "form": form, "page_obj": page_obj, "base_query": base_query, "by_post": bool(filters.q),
         "can_create": request.user.can(Capability.CASE_CREATE),
+        "today": today, "soon": today + datetime.timedelta(days=selectors.DUE_SOON_DAYS),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "cases/_case_results.html", context)
@@ -83,7 +88,7 @@ def case_create(request):
     if not user.can(Capability.CASE_CREATE):
         raise PermissionDenied
     if request.method == "POST":
-        form = CaseCreateForm(request.POST)
+        form = CaseCreateForm(request.POST, actor=user)
         if form.is_valid():
             try:
                 case = services.case_create(actor=user, **form.service_kwargs())
@@ -99,7 +104,8 @@ def case_create(request):
         initial["distrito_fiscal"] = agency.distrito_fiscal_id
         if agency.kind == agency.Kind.FISCALIA:
             initial["fiscalia"] = agency.code
-    return render(request, "cases/case_form.html", {"form": CaseCreateForm(initial=initial), "creating": True})
+    return render(request, "cases/case_form.html", {"form": CaseCreateForm(initial=initial, actor=user),
+                                                    "creating": True})
 
 
 @never_cache
@@ -151,7 +157,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
     if can_write:
         person = _preselected_person(request) if request.method == "GET" else None
         forms = {
-            "stage_form": StageForm(prefix="stage", initial={"date": today, "version": case.version}),
+            "stage_form": StageForm(prefix="stage", case=case, initial={"date": today, "version": case.version}),
             "event_form": EventForm(prefix="event", initial={"date": today}),
             "charge_form": ChargeForm(prefix="charge", case=case, identity=identity),
             "victim_form": VictimForm(prefix="victim", actor=user, initial={"person": person}),
@@ -168,6 +174,11 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
             outcome_forms[outcome_for[0]] = outcome_for[1]
     if can_share:
         forms["share_form"] = ShareForm(prefix="share", case=case)
+    can_transfer = can_transfer_case(user, case)
+    if can_transfer:
+        forms["transfer_form"] = TransferForm(prefix="transfer", case=case, initial={"date": today})
+        forms["assign_form"] = AssignProsecutorForm(
+            prefix="assign", case=case, initial={"prosecutor": case.prosecutor.uuid if case.prosecutor else None})
     forms.update(bound_forms)
     history = None
     if user.can(Capability.HISTORY_VIEW):
@@ -176,6 +187,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
                + [p.person for p in case.other_parties.all()])
     context = {
         "case": case, "identity": identity, "can_write": can_write, "can_share": can_share,
+        "can_transfer": can_transfer,
         "deadline": selectors.current_deadline(case), "history": history, "today": today,
         "attachments": attachments_for(case, actor=user, identity=identity),
         "defendant_rows": [(d, outcome_forms.get(d.uuid)) for d in case.defendants.all()],
@@ -227,14 +239,52 @@ def _submit(request, case, form, form_key: str, section: str, call, success: str
 @require_POST
 def case_change_stage(request, case_uuid):
     case = access_case(request.user, case_uuid, write=True)
-    form = StageForm(request.POST, prefix="stage")
+    form = StageForm(request.POST, prefix="stage", case=case)
 
     def call(f):
         services.case_change_stage(actor=request.user, case=case, stage=f.cleaned_data["stage"],
                                    date=f.cleaned_data["date"], reason=f.cleaned_data["reason"],
-                                   expected_version=f.cleaned_data["version"])
+                                   exception=f.cleaned_data["exception"], expected_version=f.cleaned_data["version"])
 
     return _submit(request, case, form, "stage_form", "stage", call, _("Etapa procesal actualizada."))
+
+
+def _access_case_to_transfer(user, case_uuid) -> Case:
+    case = access_case(user, case_uuid, write=True)
+    if not can_transfer_case(user, case):
+        raise PermissionDenied
+    return case
+
+
+@never_cache
+@require_POST
+def case_transfer(request, case_uuid):
+    case = _access_case_to_transfer(request.user, case_uuid)
+    form = TransferForm(request.POST, prefix="transfer", case=case)
+    if form.is_valid():
+        try:
+            event = services.case_transfer(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, event.title)
+            # the case now belongs to the other fiscalía: this user may no longer see it
+            if writable_cases(request.user).filter(pk=case.pk).exists():
+                return _to_section(case, "general")
+            return redirect("cases:list")
+    return _render_detail(request, case, status=422, transfer_form=form)
+
+
+@never_cache
+@require_POST
+def case_assign_prosecutor(request, case_uuid):
+    case = _access_case_to_transfer(request.user, case_uuid)
+    form = AssignProsecutorForm(request.POST, prefix="assign", case=case)
+
+    def call(f):
+        services.case_assign_prosecutor(actor=request.user, case=case, prosecutor=f.cleaned_data["prosecutor"])
+
+    return _submit(request, case, form, "assign_form", "general", call, _("Fiscal a cargo actualizado."))
 
 
 @never_cache

@@ -143,7 +143,8 @@ class ProceduralStageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProceduralStage
-        fields = ["code", "name", "name_es", "name_en", "sort_order", "deadline_days", "deadline_days_complex",
+        fields = ["code", "name", "name_es", "name_en", "sort_order", "deadline_days", "deadline_months_complex",
+                  "deadline_months_organized",
                   "deadline_basis", "is_terminal", "next_stages"]
 
     def get_name(self, obj) -> str:

@@ -233,6 +233,16 @@ def _ensure_cases(agencies: dict[str, Agency], result: DemoResult, *, count: int
         taken += how_many
 
 
+def _ensure_fiscalia_head(agencies: dict[str, Agency]) -> None:
+    """The Cusco prosecutor heads her fiscalía: her "mis plazos" page shows the whole fiscalía too."""
+    from sistra.deadlines.models import FiscaliaHead
+    from sistra.deadlines.services import fiscalia_head_designate
+
+    user = User.objects.filter(username="fiscal.cusco").first()
+    if user is not None and not FiscaliaHead.objects.filter(agency=agencies["fistrap-cusco"]).exists():
+        fiscalia_head_designate(actor=None, agency=agencies["fistrap-cusco"], user=user)
+
+
 @transaction.atomic
 def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     """Create what is missing of the demo agencies, users and cases; never touch what exists."""
@@ -246,4 +256,5 @@ def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     from sistra.clinic.demo import load_clinic_demo  # the mobile clinic's team, itineraries and past visits
 
     load_clinic_demo()
+    _ensure_fiscalia_head(agencies)
     return result

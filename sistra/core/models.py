@@ -165,6 +165,15 @@ class Term(models.Model):
         return localized(self)
 
 
+class DeadlineKind(models.TextChoices):
+    """Which legal term of a stage applies to a case (sistra.core.selectors.stage_term)."""
+
+    ORDINARY = "ordinary", _("Plazo ordinario")
+    COMPLEX = "complex", _("Plazo de caso complejo")
+    ORGANIZED = "organized", _("Plazo de criminalidad organizada")
+    APPEAL = "appeal", _("Plazo para recurrir (días hábiles)")
+
+
 class ProceduralStage(models.Model):
     """A stage of the criminal process under the NCPP 2004, with its legal deadline where there is one."""
 
@@ -173,7 +182,11 @@ class ProceduralStage(models.Model):
     name_en = models.CharField(_("nombre en inglés"), max_length=120, blank=True)
     sort_order = models.PositiveIntegerField(_("orden"))
     deadline_days = models.PositiveIntegerField(_("plazo (días)"), null=True, blank=True)
-    deadline_days_complex = models.PositiveIntegerField(_("plazo en casos complejos (días)"), null=True, blank=True)
+    # complex and organised-crime terms are set in months by the law and run "de fecha a fecha"
+    deadline_months_complex = models.PositiveIntegerField(_("plazo en casos complejos (meses)"), null=True,
+                                                          blank=True)
+    deadline_months_organized = models.PositiveIntegerField(_("plazo en casos de criminalidad organizada (meses)"),
+                                                            null=True, blank=True)
     deadline_basis = models.CharField(_("base legal del plazo"), max_length=200, blank=True)
     is_terminal = models.BooleanField(_("etapa final"), default=False)
     next_stages = models.ManyToManyField(

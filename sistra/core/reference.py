@@ -222,6 +222,11 @@ def load_terms(Term) -> None:
 
 def load_stages(ProceduralStage) -> None:
     rows = _rows(DATA_DIR / "procedural_stages.csv")
+    # the month terms came in a later migration (core 0004): an earlier historical model has no such fields
+    present = {f.name for f in ProceduralStage._meta.get_fields()}
+    month_fields = [
+        name for name in ("deadline_months_complex", "deadline_months_organized") if name in present
+    ]
     objs = [
         ProceduralStage(
             code=r["code"],
@@ -229,9 +234,9 @@ def load_stages(ProceduralStage) -> None:
             name_en=_text(r["name_en"]),
             sort_order=int(r["sort_order"]),
             deadline_days=_int(r["deadline_days"]),
-            deadline_days_complex=_int(r["deadline_days_complex"]),
             deadline_basis=_text(r["deadline_basis"]),
             is_terminal=_bool(r["is_terminal"]),
+            **{name: _int(r.get(name)) for name in month_fields},
         )
         for r in rows
     ]
@@ -244,9 +249,9 @@ def load_stages(ProceduralStage) -> None:
             "name_en",
             "sort_order",
             "deadline_days",
-            "deadline_days_complex",
             "deadline_basis",
             "is_terminal",
+            *month_fields,
         ],
     )
     Through = ProceduralStage.next_stages.through

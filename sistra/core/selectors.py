@@ -1,35 +1,52 @@
 """Reads of the reference data: legal deadlines, the penal article in force on a date, ubigeo search."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from sistra.core.models import PenalArticle, ProceduralStage, Ubigeo
+from sistra.core.models import DeadlineKind, PenalArticle, ProceduralStage, Ubigeo
 from sistra.core.text import normalize
+from sistra.core.workdays import add_months, add_working_days
 
-# Deadlines to lodge an appeal or a cassation are counted in working days (NCPP art. 414); the investigation
-# deadlines in calendar days (art. 342.1 says "días naturales"). Public holidays are not known here, so a
-# working-day deadline is the earliest it can fall: the prosecutor's office must check holidays.
+# Deadlines to lodge an appeal or a cassation are counted in working days (NCPP art. 414): weekends and Peru's
+# national public holidays are skipped (sistra.core.workdays). The investigation terms are calendar days (art.
+# 342.1 says "días naturales"); the complex-case and organised-crime terms are months (arts. 334.2 and 342.2 as
+# amended by Ley 30077), counted from date to date.
 BUSINESS_DAY_STAGES = frozenset({"apelacion", "casacion"})
 
 
-def _add_business_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+@dataclass(frozen=True)
+class StageTerm:
+    due: date
+    kind: str  # a DeadlineKind value
 
 
-def stage_deadline(stage: ProceduralStage, *, started_on: date, is_complex: bool) -> date | None:
-    """The last day of the stage's legal term, or None when the law sets none."""
-    days = stage.deadline_days_complex if is_complex and stage.deadline_days_complex else stage.deadline_days
+def stage_term(
+    stage: ProceduralStage, *, started_on: date, is_complex: bool, is_organized: bool = False
+) -> StageTerm | None:
+    """The last day of the stage's legal term and which term it is, or None when the law sets none. This is the
+    one deadline rule: the case page, the stored Case.next_deadline_on (kept by the case services and the seed)
+    and the deadline overviews and digests all come from it."""
+    if is_organized and stage.deadline_months_organized:
+        return StageTerm(add_months(started_on, stage.deadline_months_organized), DeadlineKind.ORGANIZED)
+    # an organised-crime case is complex too (art. 342.3): where no organised-crime term exists, the complex one
+    if (is_complex or is_organized) and stage.deadline_months_complex:
+        return StageTerm(add_months(started_on, stage.deadline_months_complex), DeadlineKind.COMPLEX)
+    days = stage.deadline_days
     if not days:
         return None
     if stage.code in BUSINESS_DAY_STAGES:
-        return _add_business_days(started_on, days)
-    return started_on + timedelta(days=days)
+        return StageTerm(add_working_days(started_on, days), DeadlineKind.APPEAL)
+    return StageTerm(started_on + timedelta(days=days), DeadlineKind.ORDINARY)
+
+
+def stage_deadline(
+    stage: ProceduralStage, *, started_on: date, is_complex: bool, is_organized: bool = False
+) -> date | None:
+    """The last day of the stage's legal term (see stage_term), or None when the law sets none."""
+    term = stage_term(stage, started_on=started_on, is_complex=is_complex, is_organized=is_organized)
+    return term.due if term else None
 
 
 def articles_in_force_on(day: date) -> QuerySet[PenalArticle]:

@@ -26,7 +26,7 @@ from sistra.accounts.capabilities import Capability, has_capability
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access, log_export
 from sistra.cases.access import writable_cases
-from sistra.cases.models import Case, CaseVictim
+from sistra.cases.models import Case, CaseEvent, CaseVictim
 from sistra.cases.services import INITIAL_STAGE, case_change_stage, case_create, place_add, victim_add
 from sistra.core.exports import new_archive_password, protected_zip
 from sistra.people.access import visible_persons
@@ -410,6 +410,8 @@ def _case_for_row(actor, row: RowInput) -> tuple[Case, bool]:
         is_complex=c.is_complex,
     )
     if c.stage.code != INITIAL_STAGE:
+        # a case that arrives further on than the complaint: the documented exception path (decision 0130)
+        follows = c.stage.previous_stages.filter(code=INITIAL_STAGE).exists()
         _call(
             row,
             CASE_COLUMNS,
@@ -420,6 +422,7 @@ def _case_for_row(actor, row: RowInput) -> tuple[Case, bool]:
             stage=c.stage,
             date=c.stage_started_on or c.complaint_date,
             reason=_("Importación de un archivo HTCDS"),
+            exception="" if follows else CaseEvent.StageException.RECEIVED,
         )
     return case, True
 

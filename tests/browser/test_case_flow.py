@@ -266,18 +266,20 @@ def test_a_prosecutor_registers_a_case_from_complaint_to_sentence_and_the_histor
         ("exploitation", "170102"),
     }
 
-    # 7. A refused stage change: from the complaint straight to the intermediate stage, with no reason.
+    # 7. A refused stage change: from the complaint straight to the intermediate stage. (This step used to be
+    # refused only for want of a reason; the NCPP allows no such step, so it is refused with one too.)
     changes_before = case_changes(case).count()
     stage = section(page, "change-stage")
     stage.get_by_label("Nueva etapa").select_option(label="Etapa intermedia")
     stage.get_by_label("Fecha del cambio").fill("27/05/2024")
+    stage.get_by_label("Motivo", exact=True).fill("Acumulación")
     submit(page, stage, "Cambiar etapa", status=422)
     stage = page.locator("details#change-stage")
-    reason_field = stage.locator(".field", has=page.get_by_label("Motivo", exact=True))
+    stage_field = stage.locator(".field", has=page.get_by_label("Nueva etapa", exact=True))
     assert (
-        "No se puede pasar de Denuncia a Etapa intermedia sin registrar el motivo: esa etapa no sigue a la "
-        "actual."
-    ) in reason_field.inner_text()
+        "El NCPP no prevé pasar de Denuncia a Etapa intermedia. Desde Denuncia el caso puede pasar a: "
+        "Diligencias preliminares, Archivo / sobreseimiento."
+    ) in stage_field.inner_text()
     assert page.locator("#current-stage").inner_text() == "Denuncia"
     case.refresh_from_db()
     assert case.current_stage_id == "denuncia" and case_changes(case).count() == changes_before

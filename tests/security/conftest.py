@@ -565,6 +565,11 @@ def case_write(role, scope):
     return scope == "own" and can(role, C.CASE_EDIT)
 
 
+def case_create_rule(role, scope):
+    # the request names fis_own's fiscalía: a user of another fiscalía registers only in their own
+    return can(role, C.CASE_CREATE) and scope_agency("case", scope) != "fis_other"
+
+
 def case_share_rule(role, scope):
     return scope == "own" and can(role, C.CASE_SHARE)
 
@@ -799,11 +804,11 @@ def _cases_routes() -> dict[str, Route]:
         "cases:list": Route(PAGE, "case", method="post",
                             note="roles without CASE_VIEW get the page with an empty list (visible_cases is none)", data=lambda w, s: {
             "q": "Quispecahua"}, write=_never, queries=({}, {"status": "active"})),
-        "cases:create": Route(PAGE, "case", read=_caps(C.CASE_CREATE), method="post", write=_caps(C.CASE_CREATE),
+        "cases:create": Route(PAGE, "case", read=_caps(C.CASE_CREATE), method="post", write=case_create_rule,
                               data=lambda w, s: {"number": "SEC-NUEVO-1", "fiscalia": w.agencies["fis_own"].code,
                                                  "distrito_fiscal": w.case.distrito_fiscal.code,
                                                  "source": "police", "complaint_date": d(days_ago(1))},
-                              note="a prosecutor of any agency may register a case of their own fiscalía"),
+                              note="a case of fis_own: refused to a user of another fiscalía (own fiscalía only)"),
         "cases:ubigeo_lookup": Route(PAGE, "national", queries=({"field": "place-ubigeo", "q": "tambopata"},)),
         "cases:detail": Route(**rec, read=case_read, extra_scopes=("shared_minor",),
                               expect_markers=((Role.PROSECUTOR, "own", "victim_adult"),
@@ -820,6 +825,11 @@ def _cases_routes() -> dict[str, Route]:
         "cases:add_party": Route(**write_only, data=b_person_pick("party")),
         "cases:add_place": Route(**write_only, data=b_place),
         "cases:share": Route(**{**write_only, "write": case_share_rule}, data=b_share),
+        "cases:transfer": Route(**write_only, data=lambda w, s: {
+            "transfer-to_fiscalia": w.agencies["fis_other"].code, "transfer-date": d(days_ago(1)),
+            "transfer-reason": "Competencia territorial"},
+            note="the fiscalía in charge only: a read-write share does not allow it"),
+        "cases:assign_prosecutor": Route(**write_only, data=lambda w, s: {"assign-prosecutor": ""}),
         "cases:revoke_share": Route(**{**write_only, "write": case_share_rule, "kwargs": lambda w, s: {
             "case_uuid": w.case.uuid, "agency_uuid": w.agencies["pol_shared"].uuid}}, data=b_empty),
         "cases:attachment_upload": Route(**write_only, data=lambda w, s: {
@@ -1083,6 +1093,9 @@ def _api_routes() -> dict[str, Route]:
                                           "kwargs": lambda w, s: {"uuid": w.case.uuid,
                                                                   "agency_code": w.agencies["pol_shared"].code}}),
         "api-case-shares": Route(**{**case_post, "write": case_share_rule}, data=b_api_share),
+        "api-case-transfer": Route(**case_post, data=lambda w, s: {
+            "to_fiscalia": w.agencies["fis_other"].code, "date": days_ago(1).isoformat(),
+            "reason": "Competencia territorial"}),
         "api-case-stage": Route(**case_post, data=lambda w, s: {"stage": "diligencias_preliminares",
                                                                 "date": days_ago(1).isoformat(),
                                                                 "version": w.case.version}),
@@ -1162,6 +1175,11 @@ def _account_routes() -> dict[str, Route]:
         "account_api_token_revoke": Route(RECORD, kwargs=lambda w, s: {"token_uuid": w.api_token.uuid},
                                           read=None, method="post", write=_never, data=b_empty, visible=_never),
         "home": Route(PAGE, "case"),
+        "deadlines:notifications": Route(**account),
+        # a notice is one user's: anyone else gets a 404, as for a notice that does not exist
+        "deadlines:notification_read": Route(RECORD, kwargs=lambda w, s: {
+            "notification_uuid": "00000000-0000-4000-8000-000000000015"}, read=None, method="post",
+            write=_never, data=b_empty, visible=_never),
     }
 
 
@@ -1178,6 +1196,7 @@ VALID_PAYLOADS = frozenset({
     "assistance:referral_decline", "assistance:referral_family_add", "assistance:referral_revoke",
     "cases:add_charge", "cases:add_event", "cases:add_party", "cases:add_place", "cases:attachment_remove",
     "cases:attachment_upload", "cases:change_stage", "cases:create", "cases:edit", "cases:revoke_share",
+    "cases:transfer", "api-case-transfer",
     "cases:set_outcome", "cases:share", "hotline:flag_add", "hotline:flag_clear", "hotline:follow_up_add",
     "hotline:follow_up_close", "hotline:report_acknowledge", "hotline:report_link_case", "people:edit",
 })
@@ -1330,9 +1349,14 @@ def _clinic_routes() -> dict[str, Route]:
     }
 
 
+def _deadlines_routes() -> dict[str, Route]:
+    return {"deadlines:mine": Route(PAGE, "case", read=_caps(C.CASE_EDIT))}
+
+
 ROUTES: dict[str, Route] = {
     **_account_routes(), **_cases_routes(), **_people_routes(), **_hotline_routes(), **_assistance_routes(),
-    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(), **_clinic_routes(),
+    **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(),
+    **_clinic_routes(), **_deadlines_routes(),
 }
 
 

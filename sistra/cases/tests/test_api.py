@@ -10,7 +10,14 @@ from sistra.accounts.capabilities import Role
 from sistra.accounts.tokens import token_create
 from sistra.audit.models import ChangeEvent
 from sistra.cases.models import Case, CaseDefendant, CaseEvent, CaseShare, CaseVictim, Charge
-from sistra.cases.services import case_change_stage, charge_add, defendant_add, place_add, victim_add
+from sistra.cases.services import (
+    case_change_stage,
+    case_share,
+    charge_add,
+    defendant_add,
+    place_add,
+    victim_add,
+)
 from sistra.core.models import PenalArticle, Term
 from sistra.core.testing import UserFactory, make_case, make_person, stage, ubigeo
 
@@ -220,21 +227,35 @@ def test_changing_the_outcome_away_from_conviction_requires_clearing_the_sentenc
     assert cleared["sentence_years"] is None
 
 
-def test_skipping_stages_without_a_reason_is_refused_and_with_a_reason_accepted(prosecutor, case):
+def test_a_stage_the_ncpp_does_not_allow_is_refused_even_with_a_reason(prosecutor, case):
+    # this test used to accept Denuncia → Juicio oral with a reason; now only the legal path is accepted
     client = api(prosecutor)
     url = f"/api/v1/cases/{case.uuid}/stage/"
 
-    refused = client.post(url, {"stage": "juicio_oral", "date": iso(10)}, format="json")
+    refused = client.post(url, {"stage": "juicio_oral", "date": iso(10), "reason": "Proceso inmediato"},
+                          format="json")
     case.refresh_from_db()
 
     assert refused.status_code == 400
-    assert refused.json()["reason"] == [
-        "No se puede pasar de Denuncia a Juicio oral sin registrar el motivo: esa etapa no sigue a la actual."]
+    assert refused.json()["stage"] == [
+        "El NCPP no prevé pasar de Denuncia a Juicio oral. Desde Denuncia el caso puede pasar a: "
+        "Diligencias preliminares, Archivo / sobreseimiento."]
     assert case.current_stage_id == "denuncia"
     assert case.events.count() == 1
 
+    ok(client.post(url, {"stage": "diligencias_preliminares", "date": iso(20)}, format="json"), 201)
     ok(client.post(url, {"stage": "juicio_oral", "date": iso(10), "reason": "Proceso inmediato (art. 446 NCPP)"},
                    format="json"), 201)
+    case.refresh_from_db()
+    assert case.current_stage_id == "juicio_oral"
+
+
+def test_a_case_received_at_trial_is_registered_through_the_exception_path(prosecutor, case):
+    url = f"/api/v1/cases/{case.uuid}/stage/"
+    event = ok(api(prosecutor).post(url, {"stage": "juicio_oral", "date": iso(10), "exception": "received",
+                                          "reason": "Expediente recibido del juzgado ya en juicio"},
+                                    format="json"), 201)
+    assert event["exception"] == "received"
     case.refresh_from_db()
     assert case.current_stage_id == "juicio_oral"
 
@@ -607,3 +628,21 @@ def test_the_list_and_the_detail_do_not_grow_queries_with_their_content(prosecut
 
     assert _count_queries(client, "/api/v1/cases/") == list_before
     assert _count_queries(client, url) == detail_before
+
+
+def test_a_case_is_transferred_for_competence_over_the_api(prosecutor, outsider, police_officer, other_fiscalia,
+                                                           case):
+    url = f"/api/v1/cases/{case.uuid}/transfer/"
+    body = {"to_fiscalia": other_fiscalia.code, "date": iso(1), "reason": "Competencia territorial"}
+    assert api(outsider).post(url, body, format="json").status_code == 404
+    case_share(actor=prosecutor, case=case, agency=police_officer.agency, level="write", reason="Apoyo")
+    assert api(police_officer).post(url, body, format="json").status_code == 403
+    refused = api(prosecutor).post(url, {**body, "reason": ""}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["reason"] == ["Indique el motivo de la derivación por competencia."]
+    event = ok(api(prosecutor).post(url, body, format="json"), 201)
+    assert (event["kind"], event["title"]) == ("transfer", "Derivación por competencia: FISTRAP Cusco → FISTRAP Lima")
+    case.refresh_from_db()
+    assert case.fiscalia == other_fiscalia
+    assert api(prosecutor).get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+    assert ok(api(outsider).get(f"/api/v1/cases/{case.uuid}/"))["fiscalia"] == other_fiscalia.code

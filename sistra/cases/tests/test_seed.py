@@ -246,3 +246,33 @@ def test_the_same_seed_and_reference_day_give_the_same_cases_whatever_day_it_is(
 
     assert _seeded_history() == expected
     assert max(date for _, date, _ in expected) <= reference_day
+
+
+def test_the_stored_deadline_of_every_seeded_case_is_the_one_rule(seeded):
+    from sistra.core.selectors import stage_term
+
+    with_deadline = 0
+    for case in Case.objects.select_related("current_stage"):
+        term = stage_term(
+            case.current_stage,
+            started_on=case.stage_started_on,
+            is_complex=case.is_complex,
+            is_organized=case.is_organized_crime,
+        )
+        assert (case.next_deadline_on, case.next_deadline_kind) == (
+            (term.due, term.kind) if term else (None, "")
+        ), case.number
+        with_deadline += term is not None
+    assert with_deadline > 0
+
+
+def test_seeded_cases_are_assigned_to_a_prosecutor_of_their_fiscalia(fiscalias):
+    from sistra.accounts.capabilities import Role
+    from sistra.core.testing import UserFactory
+
+    prosecutor = UserFactory(username="fiscal-semilla", agency=fiscalias[0], role=Role.PROSECUTOR)
+    seed_cases(count=30, seed=5, fiscalias=fiscalias)
+    assert set(Case.objects.filter(fiscalia=fiscalias[0]).values_list("prosecutor", flat=True)) == {
+        prosecutor.pk
+    }
+    assert set(Case.objects.exclude(fiscalia=fiscalias[0]).values_list("prosecutor", flat=True)) == {None}

@@ -255,8 +255,10 @@ def test_a_complex_case_has_the_longer_deadline(prosecutor):
     case = make_case(actor=prosecutor, number="A-9", complaint_date=D(2024, 1, 1), is_complex=True)
     case_change_stage(actor=prosecutor, case=case, stage=stage("diligencias_preliminares"), date=D(2024, 1, 10))
     deadline = current_deadline(case, today=D(2024, 2, 1))
-    assert deadline.due == D(2024, 1, 10) + datetime.timedelta(days=240)
-    assert deadline.days_left == 218
+    # eight months from date to date (art. 334.2 NCPP); this test used to expect 240 days (6 September)
+    assert deadline.due == D(2024, 9, 10)
+    assert deadline.days_left == 222
+    assert deadline.kind == "complex"
 
 
 def test_a_stage_without_legal_deadline_has_none(prosecutor):

@@ -62,15 +62,78 @@ def test_it_changes_the_stage(logged, case):
     assert CaseEvent.objects.filter(case=case, kind="stage_change", stage_to_id="diligencias_preliminares").exists()
 
 
-def test_a_stage_that_does_not_follow_needs_a_reason(logged, case):
+def test_a_stage_the_ncpp_does_not_allow_is_refused_on_the_form(logged, case):
+    # this test used to expect "needs a reason"; Denuncia → Juicio oral is now refused with or without one
     response = logged.post(url("change_stage", case), {
-        "stage-stage": "juicio_oral", "stage-date": day(TODAY), "stage-version": case.version})
+        "stage-stage": "juicio_oral", "stage-date": day(TODAY), "stage-reason": "Proceso inmediato",
+        "stage-version": case.version})
 
     case.refresh_from_db()
     assert response.status_code == 422
-    assert "sin registrar el motivo" in errors(response, "stage_form")["reason"][0]
+    assert errors(response, "stage_form")["stage"][0].startswith("El NCPP no prevé pasar de Denuncia a Juicio oral")
     assert case.current_stage_id == "denuncia"
     assert 'id="change-stage" open' in response.content.decode()
+
+
+def test_a_case_received_at_trial_goes_through_the_exception_on_the_form(logged, case):
+    response = logged.post(url("change_stage", case), {
+        "stage-stage": "juicio_oral", "stage-date": day(TODAY), "stage-exception": "received",
+        "stage-reason": "Expediente recibido del juzgado", "stage-version": case.version})
+
+    assert response.status_code == 302
+    event = CaseEvent.objects.get(case=case, stage_to_id="juicio_oral")
+    assert (event.exception, event.reason) == ("received", "Expediente recibido del juzgado")
+    page = logged.get(section(case, "stage")).content.decode()
+    assert "Excepción: Caso recibido en una etapa posterior" in page
+
+
+def test_the_stage_list_offers_the_next_stages_first_and_the_rest_as_exceptions(logged, case):
+    form = logged.get(section(case, "stage")).context["stage_form"]
+    groups = dict(form.fields["stage"].widget.choices[1:])
+    assert [code for code, _label in groups["Etapas siguientes"]] == ["diligencias_preliminares", "archivo"]
+    assert "juicio_oral" in [code for code, _label in groups["Solo como excepción"]]
+
+
+# --- transfer and prosecutor ----------------------------------------------------------------------------------
+
+
+def test_a_transfer_from_the_case_page_hands_the_case_over(logged, case, other_fiscalia):
+    response = logged.post(url("transfer", case), {
+        "transfer-to_fiscalia": other_fiscalia.code, "transfer-date": day(TODAY),
+        "transfer-reason": "Los hechos ocurrieron en Lima"})
+
+    assert (response.status_code, response["Location"]) == (302, reverse("cases:list"))
+    case.refresh_from_db()
+    assert case.fiscalia == other_fiscalia
+    assert logged.get(reverse("cases:detail", args=[case.uuid])).status_code == 404
+
+
+def test_a_transfer_without_a_reason_is_shown_again_with_the_message(logged, case, other_fiscalia):
+    response = logged.post(url("transfer", case), {
+        "transfer-to_fiscalia": other_fiscalia.code, "transfer-date": day(TODAY), "transfer-reason": ""})
+    assert response.status_code == 422
+    assert "reason" in errors(response, "transfer_form")
+    case.refresh_from_db()
+    assert case.fiscalia != other_fiscalia
+
+
+def test_another_fiscalia_gets_404_and_a_working_share_gets_403_on_transfer(client, case, outsider, prosecutor,
+                                                                           police_officer, other_fiscalia):
+    data = {"transfer-to_fiscalia": other_fiscalia.code, "transfer-date": day(TODAY), "transfer-reason": "x"}
+    client.force_login(outsider)
+    assert client.post(url("transfer", case), data).status_code == 404
+    services.case_share(actor=prosecutor, case=case, agency=police_officer.agency, level="write", reason="Apoyo")
+    client.force_login(police_officer)
+    assert client.post(url("transfer", case), data).status_code == 403
+    case.refresh_from_db()
+    assert case.fiscalia == prosecutor.agency
+
+
+def test_the_fiscalia_names_the_prosecutor_in_charge(logged, case, teammate):
+    response = logged.post(url("assign_prosecutor", case), {"assign-prosecutor": str(teammate.uuid)})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.prosecutor == teammate
 
 
 def test_a_stage_change_over_a_stale_page_is_refused(logged, case, prosecutor):

@@ -93,8 +93,9 @@ def test_terms_filter_by_vocabulary_and_are_addressed_by_vocabulary_and_code(pro
 def test_stages_give_their_next_stages_and_deadlines(prosecutor):
     stage = api(prosecutor).get("/api/v1/stages/investigacion_preparatoria/").json()
     assert stage["deadline_days"] == 120
-    assert stage["deadline_days_complex"] == 240
-    assert set(stage["next_stages"]) == {"etapa_intermedia", "terminacion_anticipada"}
+    assert (stage["deadline_months_complex"], stage["deadline_months_organized"]) == (8, 36)
+    # juicio_oral: proceso inmediato (art. 447.1 NCPP)
+    assert set(stage["next_stages"]) == {"etapa_intermedia", "terminacion_anticipada", "juicio_oral"}
     assert stage["name"] == "Investigación preparatoria"
 
 
