@@ -1,8 +1,6 @@
 """User administration pages (/administracion/): thin views over useradmin.access and useradmin.services.
 Every change asks for a recent authentication (password or code in the last 5 minutes) first."""
 
-from functools import wraps
-
 from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,16 +30,12 @@ PAGE_SIZE = 50
 REAUTH_MAX_AGE = 300
 
 
-def recent_auth_for_changes(view):
-    """Like accounts.decorators.require_recent_auth, but only for POST: looking at a form needs no password."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST" and not authenticated_within(request, REAUTH_MAX_AGE):
-            raise ReauthenticationRequired()
-        return view(request, *args, **kwargs)
-
-    return wrapper
+def require_recent_auth_for_changes(request) -> None:
+    """Like accounts.decorators.require_recent_auth, but only for a POST, and called after the access check:
+    looking at a form needs no password, and a user or agency the administrator may not see is a 404 before
+    any password is asked."""
+    if request.method == "POST" and not authenticated_within(request, REAUTH_MAX_AGE):
+        raise ReauthenticationRequired()
 
 
 def _refused(request, exc: Exception, user_uuid):
@@ -82,9 +76,9 @@ def user_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@recent_auth_for_changes
 def user_create(request):
     require_user_manager(request.user)
+    require_recent_auth_for_changes(request)
     form = UserCreateForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -128,10 +122,10 @@ def user_detail(request, user_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def user_role(request, user_uuid):
     require_user_manager(request.user)
     user = access_managed_user(request.user, user_uuid)
+    require_recent_auth_for_changes(request)
     form = RoleForm(request.POST, actor=request.user, user=user)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("role", [_("Elija un rol válido.")])))
@@ -149,10 +143,10 @@ def user_role(request, user_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def user_reset_second_factor(request, user_uuid):
     require_user_manager(request.user)
     user = access_managed_user(request.user, user_uuid)
+    require_recent_auth_for_changes(request)
     try:
         services.user_reset_second_factor(actor=request.user, user=user)
     except (PermissionDenied, ValidationError) as exc:
@@ -164,10 +158,10 @@ def user_reset_second_factor(request, user_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def user_reset_password(request, user_uuid):
     require_user_manager(request.user)
     user = access_managed_user(request.user, user_uuid)
+    require_recent_auth_for_changes(request)
     try:
         password = services.user_reset_password(actor=request.user, user=user)
     except (PermissionDenied, ValidationError) as exc:
@@ -178,10 +172,10 @@ def user_reset_password(request, user_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def user_disable(request, user_uuid):
     require_user_manager(request.user)
     user = access_managed_user(request.user, user_uuid)
+    require_recent_auth_for_changes(request)
     try:
         services.user_disable(actor=request.user, user=user)
     except (PermissionDenied, ValidationError) as exc:
@@ -193,10 +187,10 @@ def user_disable(request, user_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def user_enable(request, user_uuid):
     require_user_manager(request.user)
     user = access_managed_user(request.user, user_uuid)
+    require_recent_auth_for_changes(request)
     try:
         services.user_enable(actor=request.user, user=user)
     except (PermissionDenied, ValidationError) as exc:
@@ -220,9 +214,9 @@ def agency_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@recent_auth_for_changes
 def agency_create(request):
     require_national_admin(request.user)
+    require_recent_auth_for_changes(request)
     form = AgencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,10 +232,10 @@ def agency_create(request):
 
 
 @require_http_methods(["GET", "POST"])
-@recent_auth_for_changes
 def agency_detail(request, agency_uuid):
     require_national_admin(request.user)
     agency = access_agency(request.user, agency_uuid)
+    require_recent_auth_for_changes(request)
     form = AgencyForm(request.POST or None, agency=agency)
     if request.method == "POST" and form.is_valid():
         try:
@@ -265,10 +259,10 @@ def agency_detail(request, agency_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def agency_deactivate(request, agency_uuid):
     require_national_admin(request.user)
     agency = access_agency(request.user, agency_uuid)
+    require_recent_auth_for_changes(request)
     try:
         disabled = services.agency_deactivate(actor=request.user, agency=agency)
     except ValidationError as exc:
@@ -281,10 +275,10 @@ def agency_deactivate(request, agency_uuid):
 
 
 @require_POST
-@recent_auth_for_changes
 def agency_reactivate(request, agency_uuid):
     require_national_admin(request.user)
     agency = access_agency(request.user, agency_uuid)
+    require_recent_auth_for_changes(request)
     services.agency_reactivate(actor=request.user, agency=agency)
     messages.success(request, _("Institución reactivada. Active a cada usuario que deba volver a entrar."))
     return redirect("useradmin:agency_detail", agency_uuid=agency.uuid)
