@@ -16,3 +16,9 @@ class AssistanceConfig(AppConfig):
         register_person_visibility(persons_in_assistance)
         timeline.register_builtin_sources()
         timeline_return.register()
+
+        from sistra.core.demo import register_demo_loader
+
+        from .demo import load_assistance_demo
+
+        register_demo_loader("assistance", load_assistance_demo)

@@ -2,6 +2,7 @@
 cases, so `sistra demo` shows a working system on a fresh machine. Loading is idempotent: a second run
 creates nothing and changes nothing (a demo user whose password was changed keeps it)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -128,6 +129,8 @@ USERS = [
     DemoUser("supervisora", "hotline_supervisor", "linea-0800-2-3232", "Gladys", "Huanca Choque"),
     DemoUser("salud", R.HEALTH_WORKER, "caravana-de-la-vida", "Edwin", "Condori Apaza"),
     DemoUser("gestora", R.CASEWORKER, "mimp", "Lucía", "Chávez Gutiérrez"),
+    # a second caseworker agency, so referrals between assistance agencies can be shown (and made)
+    DemoUser("gestor.oim", R.CASEWORKER, "oim-peru", "Raúl", "Vilca Mendoza"),
     DemoUser("prevencion", R.PREVENTION_OFFICER, "tdh-peru", "Diana", "García Huamán"),
     DemoUser("analista", R.ANALYST, "mininter-analisis", "Víctor", "Sánchez Díaz"),
     DemoUser("auditor", R.AUDITOR, "mininter-analisis", "Julio", "Pérez Ccama"),
@@ -159,6 +162,19 @@ class DemoResult:
     shares_created: int = 0
     users: list[User] = field(default_factory=list)
     mfa_users: list[str] = field(default_factory=list)
+    # what each registered part loaded (register_demo_loader): key -> records created
+    parts: dict[str, int] = field(default_factory=dict)
+
+
+# Parts of SISTRA add their own demo records (hotline contacts, assistance cases…) from their AppConfig.ready(),
+# so this base module needs no import of them: register_demo_loader(key, loader), where
+# loader(agencies: dict[str, Agency]) -> int creates what is missing through the services and returns how
+# many records it created (0 on a second run). Loaders run in registration order, after the cases.
+_LOADERS: dict[str, Callable[..., int]] = {}
+
+
+def register_demo_loader(key: str, loader: Callable[..., int]) -> None:
+    _LOADERS[key] = loader
 
 
 def _ensure_agencies(result: DemoResult) -> dict[str, Agency]:
@@ -233,4 +249,6 @@ def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     agencies = _ensure_agencies(result)
     _ensure_users(agencies, result)
     _ensure_cases(agencies, result, count=cases)
+    for key, loader in _LOADERS.items():
+        result.parts[key] = loader(agencies=agencies)
     return result
