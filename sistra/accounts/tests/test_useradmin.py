@@ -369,3 +369,12 @@ def test_an_admin_lands_on_the_user_list(client, agency_admin):
     client.force_login(agency_admin)
     response = client.get(reverse("home"))
     assert response.url == reverse("useradmin:user_list")
+
+
+def test_the_national_admin_creates_a_user_in_any_agency_through_the_page(national_admin, other_fiscalia):
+    response = signed_in(national_admin).post(
+        reverse("useradmin:user_create"),
+        {"agency": other_fiscalia.code, "username": "fiscal.puno", "role": Role.PROSECUTOR},
+    )
+    assert response.status_code == 200
+    assert User.objects.get(username="fiscal.puno").agency == other_fiscalia

@@ -28,6 +28,7 @@ class UserCreateForm(ServiceErrorsMixin, forms.Form):
     agency = forms.ModelChoiceField(
         label=_("Institución"),
         queryset=Agency.objects.filter(is_active=True),
+        to_field_name="code",
         error_messages={"required": _("Elija la institución.")},
     )
     username = forms.CharField(
@@ -111,7 +112,11 @@ class AgencyForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Seis dígitos, p. ej. 080101 para Cusco."),
     )
     parent = forms.ModelChoiceField(
-        label=_("Depende de"), queryset=Agency.objects.all(), required=False, empty_label=_("Ninguna")
+        label=_("Depende de"),
+        queryset=Agency.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("Ninguna"),
     )
 
     def __init__(self, *args, agency: Agency | None = None, **kwargs):
@@ -125,7 +130,7 @@ class AgencyForm(ServiceErrorsMixin, forms.Form):
                     "kind": agency.kind,
                     "distrito_fiscal": agency.distrito_fiscal_id,
                     "ubigeo": agency.ubigeo_id or "",
-                    "parent": agency.parent_id,
+                    "parent": agency.parent.code if agency.parent_id else None,
                 }
             )
 
