@@ -63,7 +63,7 @@ def _check_role(actor, agency: Agency, role: str) -> None:
 
 
 def _locked(user: User) -> User:
-    return User.objects.select_for_update().select_related("agency").get(pk=user.pk)
+    return User.objects.select_for_update(of=("self",)).select_related("agency").get(pk=user.pk)
 
 
 # ------------------------------------------------------------------------------------------------ users
