@@ -118,7 +118,9 @@ FIGURES = [
         _("Retornos dentro del Perú e internacionales"),
         "returns",
         keys=lambda: ["domestic", "international"],
-        label=lambda key: str({"domestic": _("Dentro del Perú"), "international": _("Internacional")}.get(key, key)),
+        label=lambda key: str(
+            {"domestic": _("Dentro del Perú"), "international": _("Internacional")}.get(key, key)
+        ),
         year_basis=_("año de la salida prevista"),
     ),
     Figure(
@@ -134,7 +136,9 @@ FIGURES = [
         _("Planes de reintegración por resultado"),
         "plans",
         keys=lambda: ["active", *(_keys("ReintegrationPlan", "Outcome")())],
-        label=lambda key: str(_("En curso")) if key == "active" else _label("ReintegrationPlan", "Outcome")(key),
+        label=lambda key: (
+            str(_("En curso")) if key == "active" else _label("ReintegrationPlan", "Outcome")(key)
+        ),
         year_basis=_("año del inicio del plan"),
     ),
     Figure(
@@ -213,8 +217,14 @@ class AssistanceSource(Source):
             return
         returns = (
             models.ReturnTravel.objects.annotate(y=ExtractYear("planned_departure"))
-            .values("y", "case__identification_place_id", "status", "paid_by", "origin_country_id",
-                    "destination_country_id")
+            .values(
+                "y",
+                "case__identification_place_id",
+                "status",
+                "paid_by",
+                "origin_country_id",
+                "destination_country_id",
+            )
             .annotate(n=Count("id"))
             .order_by()
         )
