@@ -21,5 +21,6 @@ urlpatterns = [
     path("prevencion/", include("sistra.prevention.urls")),
     path("vinculacion/", include("sistra.linkage.urls")),
     path("plazos/", include("sistra.deadlines.urls")),
+    path("administracion/", include("sistra.accounts.useradmin.urls")),
     path("api/", include("config.api_urls")),
 ]

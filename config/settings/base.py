@@ -266,6 +266,9 @@ SPECTACULAR_SETTINGS = {
         "ReferralKindEnum": "sistra.assistance.models.Referral.Kind",
         "ConsentKindEnum": "sistra.assistance.models.Consent.Kind",
         "ProviderKindEnum": "sistra.assistance.models.Provider.Kind",
+        "FollowUpKindEnum": "sistra.assistance.models.FollowUpVisit.Kind",
+        "ReintegrationOutcomeEnum": "sistra.assistance.models.ReintegrationPlan.Outcome",
+        "DefendantOutcomeEnum": "sistra.cases.models.CaseDefendant.Outcome",
     },
 }
 

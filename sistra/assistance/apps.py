@@ -10,8 +10,15 @@ class AssistanceConfig(AppConfig):
     def ready(self) -> None:
         from sistra.people.access import register_person_visibility
 
-        from . import timeline
+        from . import timeline, timeline_return
         from .access import persons_in_assistance
 
         register_person_visibility(persons_in_assistance)
         timeline.register_builtin_sources()
+        timeline_return.register()
+
+        from sistra.core.demo import register_demo_loader
+
+        from .demo import load_assistance_demo
+
+        register_demo_loader("assistance", load_assistance_demo)

@@ -606,3 +606,249 @@ class FamilyContact(PublicModel):
     @property
     def must_not_know_location(self) -> bool:
         return self.involved_in_trafficking or self.is_unsafe
+
+
+# --- return and reintegration -----------------------------------------------------------------------------
+
+
+class ReturnTravel(PublicModel):
+    """The return of a victim: from where she was found (in Peru or abroad) to where she goes back (her
+    community, or her country), with the documents, visa, tickets, escort and costs it needs, the planned and
+    actual dates, and the confirmation that she arrived. Services in assistance.services_return keep the
+    rules across records (dates, one route, a visa before an international departure)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planificado")
+        TRAVELLING = "travelling", _("En viaje")
+        ARRIVED = "arrived", _("Llegada confirmada")
+        CANCELLED = "cancelled", _("Cancelado")
+
+    class Document(models.TextChoices):
+        NONE = "none", _("No necesita documento")
+        DNI = "dni", _("DNI")
+        PASSPORT = "passport", _("Pasaporte")
+        SAFE_CONDUCT = "safe_conduct", _("Salvoconducto o documento de viaje de emergencia")
+        FOREIGN_ID = "foreign_id", _("Documento de identidad extranjero")
+
+    class DocumentStatus(models.TextChoices):
+        PENDING = "pending", _("En trámite")
+        READY = "ready", _("Listo")
+
+    class Visa(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("No requiere visa")
+        REQUESTED = "requested", _("Visa solicitada")
+        GRANTED = "granted", _("Visa otorgada")
+        REFUSED = "refused", _("Visa denegada")
+
+    class Transport(models.TextChoices):
+        AIR = "air", _("Aéreo")
+        LAND = "land", _("Terrestre")
+        RIVER = "river", _("Fluvial")
+
+    class Escort(models.TextChoices):
+        NONE = "none", _("Sin acompañante")
+        STAFF = "staff", _("Personal de la institución")
+        FAMILY = "family", _("Familiar")
+        POLICE = "police", _("Policía")
+        CONSULAR = "consular", _("Personal consular")
+        OTHER = "other", _("Otro")
+
+    class Payer(models.TextChoices):
+        OWN_AGENCY = "own_agency", _("La institución a cargo")
+        IOM = "iom", _("OIM")
+        MIMP = "mimp", _("MIMP")
+        CONSULATE = "consulate", _("Consulado o cancillería")
+        REGIONAL_GOVERNMENT = "regional_government", _("Gobierno regional")
+        NGO = "ngo", _("ONG")
+        FAMILY = "family", _("La familia")
+        OTHER = "other", _("Otro")
+
+    case = models.ForeignKey(AssistanceCase, on_delete=models.CASCADE, related_name="returns")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
+                                 verbose_name=_("derivación"))
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    origin_ubigeo = models.ForeignKey("core.Ubigeo", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("origen del viaje (Perú)"))
+    origin_country = models.ForeignKey("core.Country", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("origen del viaje (otro país)"))
+    destination_ubigeo = models.ForeignKey("core.Ubigeo", on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="+", verbose_name=_("destino (Perú)"))
+    destination_country = models.ForeignKey("core.Country", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+", verbose_name=_("destino (otro país)"))
+    transport = models.CharField(_("medio de transporte"), max_length=8, choices=Transport.choices,
+                                 default=Transport.LAND)
+    travel_document = models.CharField(_("documento de viaje"), max_length=14, choices=Document.choices,
+                                       default=Document.DNI)
+    document_status = models.CharField(_("estado del documento"), max_length=8, choices=DocumentStatus.choices,
+                                       default=DocumentStatus.PENDING)
+    visa = models.CharField(_("visa"), max_length=12, choices=Visa.choices, default=Visa.NOT_NEEDED)
+    tickets = models.CharField(_("pasajes (empresa, número o código de reserva)"), max_length=200, blank=True)
+    escort = models.CharField(_("acompañamiento"), max_length=10, choices=Escort.choices, default=Escort.NONE)
+    escort_details = models.CharField(_("detalle del acompañamiento"), max_length=200, blank=True)
+    cost_tickets = models.DecimalField(_("costo de pasajes (S/)"), max_digits=10, decimal_places=2, default=0)
+    cost_documents = models.DecimalField(_("costo de documentos y visa (S/)"), max_digits=10, decimal_places=2,
+                                         default=0)
+    cost_other = models.DecimalField(_("otros costos: alojamiento, alimentación (S/)"), max_digits=10,
+                                     decimal_places=2, default=0)
+    paid_by = models.CharField(_("quién paga"), max_length=20, choices=Payer.choices, default=Payer.OWN_AGENCY)
+    paid_by_details = models.CharField(_("detalle del financiamiento"), max_length=200, blank=True)
+    planned_departure = models.DateField(_("salida prevista"))
+    planned_arrival = models.DateField(_("llegada prevista"), null=True, blank=True)
+    departed_on = models.DateField(_("salida real"), null=True, blank=True)
+    arrived_on = models.DateField(_("llegada real"), null=True, blank=True)
+    arrival_confirmed_at = models.DateTimeField(_("llegada confirmada"), null=True, blank=True)
+    arrival_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                             blank=True, related_name="+", verbose_name=_("confirmada por"))
+    arrival_notes = models.CharField(_("cómo se confirmó la llegada"), max_length=300, blank=True)
+    cancellation_reason = models.CharField(_("motivo de la cancelación"), max_length=300, blank=True)
+    notes = models.TextField(_("observaciones"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("institución que organiza"))
+
+    class Meta:
+        ordering = ["-planned_departure", "-id"]
+        verbose_name = _("viaje de retorno")
+        verbose_name_plural = _("viajes de retorno")
+        constraints = [
+            models.CheckConstraint(condition=Q(origin_ubigeo__isnull=True) | Q(origin_country__isnull=True),
+                                   name="returntravel_one_origin"),
+            models.CheckConstraint(condition=Q(destination_ubigeo__isnull=True) | Q(destination_country__isnull=True),
+                                   name="returntravel_one_destination"),
+            models.CheckConstraint(condition=Q(cost_tickets__gte=0) & Q(cost_documents__gte=0) & Q(cost_other__gte=0),
+                                   name="returntravel_costs_not_negative"),
+            models.CheckConstraint(condition=Q(arrived_on__isnull=True)
+                                   | (Q(departed_on__isnull=False) & Q(arrived_on__gte=models.F("departed_on"))),
+                                   name="returntravel_arrival_after_departure"),
+            models.CheckConstraint(condition=Q(planned_arrival__isnull=True)
+                                   | Q(planned_arrival__gte=models.F("planned_departure")),
+                                   name="returntravel_planned_arrival_after_departure"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.code}: {self.origin} → {self.destination}"
+
+    @property
+    def origin(self):
+        return self.origin_country or self.origin_ubigeo
+
+    @property
+    def destination(self):
+        return self.destination_country or self.destination_ubigeo
+
+    @property
+    def is_international(self) -> bool:
+        return self.origin_country_id is not None or self.destination_country_id is not None
+
+    @property
+    def total_cost(self):
+        return self.cost_tickets + self.cost_documents + self.cost_other
+
+
+class ReintegrationPlan(PublicModel):
+    """Reintegration in the community of origin: goals, follow-ups at 3, 6 and 12 months (scheduled when the
+    plan starts) and the outcome that ends it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("En curso")
+        CLOSED = "closed", _("Concluido")
+
+    class Outcome(models.TextChoices):
+        REINTEGRATED = "reintegrated", _("Reintegrada en su comunidad")
+        PARTIAL = "partial", _("Reintegración parcial")
+        NOT_REINTEGRATED = "not_reintegrated", _("No se reintegró")
+        RELOCATED = "relocated", _("Se estableció en otro lugar")
+        RETRAFFICKED = "retrafficked", _("Volvió a ser captada")
+        LOST_CONTACT = "lost_contact", _("Se perdió el contacto")
+        DECLINED = "declined", _("La persona no desea continuar")
+
+    class Area(models.TextChoices):
+        FAMILY = "family", _("Familia")
+        HOUSING = "housing", _("Vivienda")
+        EDUCATION = "education", _("Educación")
+        LIVELIHOOD = "livelihood", _("Trabajo y medios de vida")
+        HEALTH = "health", _("Salud")
+        PSYCHOSOCIAL = "psychosocial", _("Apoyo psicosocial")
+        LEGAL = "legal", _("Asesoría legal")
+        COMMUNITY = "community", _("Vida comunitaria")
+
+    case = models.ForeignKey(AssistanceCase, on_delete=models.CASCADE, related_name="reintegration_plans")
+    return_travel = models.ForeignKey(ReturnTravel, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="reintegration_plans", verbose_name=_("retorno"))
+    community = models.ForeignKey("core.Ubigeo", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("comunidad de origen (ubigeo)"))
+    community_details = models.CharField(_("comunidad, centro poblado o anexo"), max_length=200, blank=True)
+    areas = models.JSONField(_("áreas de apoyo"), default=list, blank=True)
+    goals = models.TextField(_("metas"))
+    starts_on = models.DateField(_("inicio"))
+    status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    outcome = models.CharField(_("resultado"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_on = models.DateField(_("fecha del resultado"), null=True, blank=True)
+    outcome_notes = models.TextField(_("detalle del resultado"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("plan de reintegración")
+        verbose_name_plural = _("planes de reintegración")
+        constraints = [
+            models.CheckConstraint(condition=Q(status="active", outcome="", outcome_on__isnull=True)
+                                   | (Q(status="closed") & ~Q(outcome="") & Q(outcome_on__gte=models.F("starts_on"))),
+                                   name="reintegrationplan_closed_has_outcome"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="active"),
+                                    name="reintegrationplan_one_active_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.community)
+
+    @property
+    def area_labels(self) -> list[str]:
+        return [str(self.Area(a).label) for a in self.areas if a in self.Area.values]
+
+
+class ReintegrationFollowUp(PublicModel):
+    """A follow-up of a reintegration plan. The 3-, 6- and 12-month ones are scheduled with the plan (due_on)
+    and recorded when done; others may be added."""
+
+    class Milestone(models.TextChoices):
+        MONTH_3 = "m3", _("3 meses")
+        MONTH_6 = "m6", _("6 meses")
+        MONTH_12 = "m12", _("12 meses")
+        OTHER = "other", _("Adicional")
+
+    class Progress(models.TextChoices):
+        ON_TRACK = "on_track", _("Avanza según el plan")
+        AT_RISK = "at_risk", _("En riesgo")
+        NOT_REACHED = "not_reached", _("No se pudo ubicar a la persona")
+
+    MONTHS = {Milestone.MONTH_3: 3, Milestone.MONTH_6: 6, Milestone.MONTH_12: 12}
+
+    plan = models.ForeignKey(ReintegrationPlan, on_delete=models.CASCADE, related_name="follow_ups")
+    milestone = models.CharField(_("hito"), max_length=6, choices=Milestone.choices)
+    due_on = models.DateField(_("fecha prevista"))
+    done_on = models.DateField(_("fecha realizada"), null=True, blank=True)
+    kind = models.CharField(_("tipo"), max_length=10, choices=FollowUpVisit.Kind.choices, blank=True)
+    progress = models.CharField(_("avance"), max_length=12, choices=Progress.choices, blank=True)
+    notes = models.TextField(_("resultado"), blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("realizado por"))
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("seguimiento de la reintegración")
+        verbose_name_plural = _("seguimientos de la reintegración")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "milestone"], condition=~Q(milestone="other"),
+                                    name="reintegrationfollowup_one_per_milestone"),
+            models.CheckConstraint(condition=Q(done_on__isnull=True) | (~Q(kind="") & ~Q(progress="")),
+                                   name="reintegrationfollowup_done_has_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_milestone_display()
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None

@@ -20,6 +20,8 @@ from .models import (
     Provider,
     Referral,
     ReferralAlert,
+    ReintegrationPlan,
+    ReturnTravel,
     ServiceDelivery,
     SupportPlan,
 )
@@ -97,6 +99,11 @@ def case_detail(case: AssistanceCase) -> AssistanceCase:
             Prefetch("follow_ups", queryset=FollowUpVisit.objects.select_related("agency", "visited_by")),
             Prefetch("family_contacts", queryset=FamilyContact.objects.select_related("ubigeo__parent__parent")),
             "criminal_cases",
+            Prefetch("returns", queryset=ReturnTravel.objects.select_related(
+                "origin_ubigeo__parent__parent", "origin_country", "destination_ubigeo__parent__parent",
+                "destination_country")),
+            Prefetch("reintegration_plans", queryset=ReintegrationPlan.objects.select_related(
+                "community__parent__parent").prefetch_related("follow_ups")),
         )
         .get(pk=case.pk)
     )

@@ -2,7 +2,7 @@ from django.urls import path
 
 from sistra.core import views_lookup
 
-from . import views
+from . import views, views_return
 
 app_name = "assistance"
 urlpatterns = [
@@ -43,6 +43,19 @@ urlpatterns = [
     path("derivaciones/<uuid:referral_uuid>/seguimientos/", views.referral_followup_add,
          name="referral_followup_add"),
     path("derivaciones/<uuid:referral_uuid>/familia/", views.referral_family_add, name="referral_family_add"),
+    path("casos/<uuid:case_uuid>/retornos/", views_return.return_add, name="return_add"),
+    path("casos/<uuid:case_uuid>/retornos/<uuid:travel_uuid>/", views_return.return_edit, name="return_edit"),
+    path("casos/<uuid:case_uuid>/retornos/<uuid:travel_uuid>/salida/", views_return.return_depart,
+         name="return_depart"),
+    path("casos/<uuid:case_uuid>/retornos/<uuid:travel_uuid>/llegada/", views_return.return_arrive,
+         name="return_arrive"),
+    path("casos/<uuid:case_uuid>/retornos/<uuid:travel_uuid>/cancelar/", views_return.return_cancel,
+         name="return_cancel"),
+    path("casos/<uuid:case_uuid>/reintegracion/", views_return.reintegration_add, name="reintegration_add"),
+    path("casos/<uuid:case_uuid>/reintegracion/seguimientos/<uuid:follow_up_uuid>/",
+         views_return.reintegration_followup, name="reintegration_followup"),
+    path("casos/<uuid:case_uuid>/reintegracion/<uuid:plan_uuid>/resultado/", views_return.reintegration_outcome,
+         name="reintegration_outcome"),
     path("servicios/", views.catalogue, name="catalogue"),
     path("proveedores/nuevo/", views.provider_create, name="provider_create"),
     path("proveedores/<uuid:provider_uuid>/", views.provider_edit, name="provider_edit"),

@@ -13,3 +13,9 @@ class ClinicConfig(AppConfig):
         from .dashboard import clinic_section
 
         register_dashboard_section(clinic_section)
+
+        from sistra.core.demo import register_demo_loader
+
+        from .demo import load_clinic_demo
+
+        register_demo_loader("clinic", lambda *, agencies: load_clinic_demo())

@@ -2,6 +2,7 @@
 cases, so `sistra demo` shows a working system on a fresh machine. Loading is idempotent: a second run
 creates nothing and changes nothing (a demo user whose password was changed keeps it)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -135,6 +136,8 @@ USERS = [
     DemoUser("clinica.conductor", R.HEALTH_WORKER, "caravana-de-la-vida", "Percy", "Tito Huamán"),
     DemoUser("clinica.promotor", R.HEALTH_WORKER, "caravana-de-la-vida", "Nélida", "Cusi Flores"),
     DemoUser("gestora", R.CASEWORKER, "mimp", "Lucía", "Chávez Gutiérrez"),
+    # a second caseworker agency, so referrals between assistance agencies can be shown (and made)
+    DemoUser("gestor.oim", R.CASEWORKER, "oim-peru", "Raúl", "Vilca Mendoza"),
     DemoUser("prevencion", R.PREVENTION_OFFICER, "tdh-peru", "Diana", "García Huamán"),
     DemoUser("analista", R.ANALYST, "mininter-analisis", "Víctor", "Sánchez Díaz"),
     DemoUser("auditor", R.AUDITOR, "mininter-analisis", "Julio", "Pérez Ccama"),
@@ -166,6 +169,19 @@ class DemoResult:
     shares_created: int = 0
     users: list[User] = field(default_factory=list)
     mfa_users: list[str] = field(default_factory=list)
+    # what each registered part loaded (register_demo_loader): key -> records created
+    parts: dict[str, int] = field(default_factory=dict)
+
+
+# Parts of SISTRA add their own demo records (hotline contacts, assistance cases…) from their AppConfig.ready(),
+# so this base module needs no import of them: register_demo_loader(key, loader), where
+# loader(agencies: dict[str, Agency]) -> int creates what is missing through the services and returns how
+# many records it created (0 on a second run). Loaders run in registration order, after the cases.
+_LOADERS: dict[str, Callable[..., int]] = {}
+
+
+def register_demo_loader(key: str, loader: Callable[..., int]) -> None:
+    _LOADERS[key] = loader
 
 
 def _ensure_agencies(result: DemoResult) -> dict[str, Agency]:
@@ -250,11 +266,7 @@ def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
     agencies = _ensure_agencies(result)
     _ensure_users(agencies, result)
     _ensure_cases(agencies, result, count=cases)
-    from sistra.prevention.demo import load_prevention_demo  # a domain app: imported here, not at the top
-
-    load_prevention_demo()
-    from sistra.clinic.demo import load_clinic_demo  # the mobile clinic's team, itineraries and past visits
-
-    load_clinic_demo()
+    for key, loader in _LOADERS.items():
+        result.parts[key] = loader(agencies=agencies)
     _ensure_fiscalia_head(agencies)
     return result

@@ -32,6 +32,7 @@ LANDING = [
     (Capability.REFERRAL_SEND, "assistance:dashboard"),
     (Capability.AUDIT_VIEW, "audit:log"),
     (Capability.PERSON_VIEW, "people:list"),
+    (Capability.USER_MANAGE, "useradmin:user_list"),
 ]
 
 

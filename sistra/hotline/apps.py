@@ -13,3 +13,9 @@ class HotlineConfig(AppConfig):
         from .access import persons_linked_to_contacts
 
         register_person_visibility(persons_linked_to_contacts)
+
+        from sistra.core.demo import register_demo_loader
+
+        from .demo import load_hotline_demo
+
+        register_demo_loader("hotline", load_hotline_demo)

@@ -12,3 +12,9 @@ class PreventionConfig(AppConfig):
         from .figures import SOURCE
 
         register_source(SOURCE)
+
+        from sistra.core.demo import register_demo_loader
+
+        from .demo import load_demo_part
+
+        register_demo_loader("prevention", load_demo_part)

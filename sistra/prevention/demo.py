@@ -356,3 +356,9 @@ def _hotline_calls(rng, campaigns, today, result) -> None:
                 source=Contact.Source.IMPORT,
             )
             result.contacts += 1
+
+
+def load_demo_part(*, agencies) -> int:
+    """The `sistra demo` hook (registered in apps.py): the number of records created."""
+    result = load_prevention_demo()
+    return result.events + result.participants + result.campaigns + result.families + result.children

@@ -287,6 +287,10 @@ DASHBOARD_FIGURES = [
     "assistance_referrals_by_kind",
     "assistance_services_by_type",
     *PREVENTION_FIGURES,
+    "assistance_returns_by_status",
+    "assistance_returns_by_scope",
+    "assistance_returns_by_payer",
+    "assistance_reintegration_by_outcome",
 ]
 
 
@@ -400,6 +404,10 @@ def build_dashboard(run, filters: StatsFilters, user) -> dict:
                 category_block(f["assistance_referrals_by_status"], filters, drill),
                 category_block(f["assistance_referrals_by_kind"], filters, drill),
                 category_block(f["assistance_services_by_type"], filters, drill, sort_by_value=True),
+                category_block(f["assistance_returns_by_status"], filters, drill),
+                category_block(f["assistance_returns_by_scope"], filters, drill),
+                category_block(f["assistance_returns_by_payer"], filters, drill),
+                category_block(f["assistance_reintegration_by_outcome"], filters, drill),
             ],
             dept_note=_("El departamento es el del lugar de identificación."),
         )

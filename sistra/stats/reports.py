@@ -67,6 +67,8 @@ CHAPTERS = [
             "assistance_cases_by_channel",
             "assistance_referrals_by_status",
             "assistance_services_by_type",
+            "assistance_returns_by_scope",
+            "assistance_reintegration_by_outcome",
         ],
     ),
     (

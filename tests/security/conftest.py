@@ -369,6 +369,7 @@ def build_world() -> World:
     r["plan"] = assistance.plan_create(actor=caseworker, case=a1, plan_type="Health",
                                        objectives="Atención integral de salud", starts_on=days_ago(5))
     r["goal"] = assistance.goal_add(actor=caseworker, plan=r["plan"], description="Control médico mensual")
+    _build_return_and_reintegration(r, caseworker, a1)
     a1.refresh_from_db()
     r["assistance_case"] = a1
     r["provider"] = assistance.provider_create(
@@ -407,6 +408,24 @@ def build_world() -> World:
         created_by=w.user(Role.ANALYST, "fis_own"), year_from=2020, year_to=2024, epsilon=1.0,
         epsilon_per_table=0.5, threshold=10)
     return w
+
+
+def _build_return_and_reintegration(r, caseworker, case) -> None:
+    """The case's return (arrived) and its reintegration plan (active, follow-ups scheduled)."""
+    from sistra.assistance import services_return
+    from sistra.core.models import Ubigeo
+
+    cusco, tambopata = Ubigeo.objects.get(code="080101"), Ubigeo.objects.get(code="170101")
+    travel = services_return.return_plan(actor=caseworker, case=case, origin_ubigeo=tambopata,
+                                         destination_ubigeo=cusco, escort="staff", document_status="ready",
+                                         planned_departure=days_ago(4))
+    travel = services_return.return_record_departure(actor=caseworker, travel=travel, departed_on=days_ago(4))
+    r["return_travel"] = services_return.return_confirm_arrival(actor=caseworker, travel=travel,
+                                                                arrived_on=days_ago(3), notes="Confirmada")
+    r["reintegration_plan"] = services_return.reintegration_plan_create(
+        actor=caseworker, case=case, community=cusco, goals="Volver a estudiar", starts_on=days_ago(3),
+        return_travel=r["return_travel"])
+    r["reintegration_follow_up"] = r["reintegration_plan"].follow_ups.get(milestone="m3")
 
 
 @pytest.fixture(scope="module")
@@ -1183,6 +1202,105 @@ def _account_routes() -> dict[str, Route]:
     }
 
 
+def _return_routes() -> dict[str, Route]:
+    """Return travel and reintegration (sistra.assistance.views_return, api_return): the lead agency's."""
+    rec = {"kind": RECORD, "family": "assistance"}
+    form = {**rec, "read": assistance_edit, "method": "post", "write": assistance_edit}
+    api = {**rec, "api": True}
+    assistance_user = _caps(C.ASSISTANCE_VIEW, C.REFERRAL_SEND, C.REFERRAL_RECEIVE)
+
+    def k_travel(w, s):
+        return {"case_uuid": w.assistance_case.uuid, "travel_uuid": w.return_travel.uuid}
+
+    def k_api_travel(w, s):
+        return {"uuid": w.return_travel.uuid}
+
+    def k_api_plan(w, s):
+        return {"uuid": w.reintegration_plan.uuid}
+
+    return {
+        "assistance:return_add": Route(**form, kwargs=k_acase, data=lambda w, s: {
+            "origin_ubigeo": "170101", "destination_ubigeo": "080101", "transport": "land",
+            "travel_document": "dni", "document_status": "ready", "visa": "not_needed", "escort": "staff",
+            "paid_by": "mimp", "planned_departure": d(days_ago(1))}),
+        "assistance:return_edit": Route(**form, kwargs=k_travel, data=b_empty),
+        "assistance:return_depart": Route(**form, kwargs=k_travel, data=lambda w, s: {"departed_on": d(TODAY())}),
+        "assistance:return_arrive": Route(**form, kwargs=k_travel, data=b_empty),
+        "assistance:return_cancel": Route(**form, kwargs=k_travel, data=b_decline),
+        "assistance:reintegration_add": Route(**form, kwargs=k_acase, data=b_empty),
+        "assistance:reintegration_followup": Route(**form, kwargs=lambda w, s: {
+            "case_uuid": w.assistance_case.uuid, "follow_up_uuid": w.reintegration_follow_up.uuid},
+            data=lambda w, s: {"done_on": d(TODAY()), "kind": "office", "progress": "on_track",
+                               "notes": "Asiste a clases"}),
+        "assistance:reintegration_outcome": Route(**form, kwargs=lambda w, s: {
+            "case_uuid": w.assistance_case.uuid, "plan_uuid": w.reintegration_plan.uuid},
+            data=lambda w, s: {"outcome": "relocated", "outcome_on": d(TODAY())}),
+        "api-return-list": Route(PAGE, "assistance", api=True, read=assistance_user, method="post",
+                                 write=assistance_edit, data=lambda w, s: {
+                                     "case": str(w.assistance_case.uuid), "origin_ubigeo": "170101",
+                                     "destination_ubigeo": "150101", "escort": "staff",
+                                     "planned_departure": days_ago(1).isoformat()}),
+        "api-return-detail": Route(**api, kwargs=k_api_travel, read=assistance_read, method="patch",
+                                   write=assistance_edit, data=lambda w, s: {"tickets": "LA2471"}),
+        "api-return-depart": Route(**api, kwargs=k_api_travel, read=None, method="post", write=assistance_edit,
+                                   data=lambda w, s: {"departed_on": TODAY().isoformat()}),
+        "api-return-arrive": Route(**api, kwargs=k_api_travel, read=None, method="post", write=assistance_edit,
+                                   data=lambda w, s: {"arrived_on": TODAY().isoformat(), "notes": "Confirmada"}),
+        "api-return-cancel": Route(**api, kwargs=k_api_travel, read=None, method="post", write=assistance_edit,
+                                   data=b_reason),
+        "api-reintegration-plan-list": Route(PAGE, "assistance", api=True, read=assistance_user, method="post",
+                                             write=assistance_edit, data=lambda w, s: {
+                                                 "case": str(w.assistance_case.uuid), "community": "080101",
+                                                 "goals": "Metas", "starts_on": TODAY().isoformat()}),
+        "api-reintegration-plan-detail": Route(**api, kwargs=k_api_plan, read=assistance_read),
+        "api-reintegration-plan-follow-ups": Route(**api, kwargs=k_api_plan, read=None, method="post",
+                                                   write=assistance_edit, data=lambda w, s: {
+                                                       "follow_up": str(w.reintegration_follow_up.uuid),
+                                                       "done_on": TODAY().isoformat(), "kind": "office",
+                                                       "progress": "on_track", "notes": "Asiste a clases"}),
+        "api-reintegration-plan-outcome": Route(**api, kwargs=k_api_plan, read=None, method="post",
+                                                write=assistance_edit, data=lambda w, s: {
+                                                    "outcome": "relocated", "outcome_on": TODAY().isoformat()}),
+    }
+
+
+def user_admin_visible(role, scope):
+    """The fiscalía's prosecutor, administered: by the national administrator from anywhere, by the agency
+    administrator of the fiscalía only."""
+    return role == Role.SYSTEM_ADMIN or (role == Role.AGENCY_ADMIN and scope == "own")
+
+
+def _useradmin_routes() -> dict[str, Route]:
+    """User administration (sistra.accounts.useradmin). Every change asks for a recent authentication, which
+    the matrix's sessions (force_login) do not have: allowed writers are sent to re-authenticate, and nobody
+    changes anything."""
+    managers = _caps(C.USER_MANAGE)
+    national = lambda role, scope: role == Role.SYSTEM_ADMIN  # noqa: E731
+    user_rec = {"kind": RECORD, "family": "case", "kwargs": lambda w, s: {
+        "user_uuid": w.user(Role.PROSECUTOR, "fis_own").uuid}, "visible": user_admin_visible}
+    post = {**user_rec, "read": None, "method": "post", "write": user_admin_visible, "data": b_empty}
+    agency_rec = {"kind": RECORD, "family": "national", "kwargs": lambda w, s: {
+        "agency_uuid": w.agencies["fis_own"].uuid}, "visible": national}
+    return {
+        "useradmin:user_list": Route(PAGE, "case", read=managers),
+        "useradmin:user_create": Route(PAGE, "case", read=managers, method="post", write=managers,
+                                       data=lambda w, s: {"username": "nuevo.usuario", "role": "prosecutor"}),
+        "useradmin:user_detail": Route(**user_rec, read=user_admin_visible),
+        "useradmin:user_role": Route(**{**post, "data": lambda w, s: {"role": "agency_admin"}}),
+        "useradmin:user_reset_mfa": Route(**post),
+        "useradmin:user_reset_password": Route(**post),
+        "useradmin:user_disable": Route(**post),
+        "useradmin:user_enable": Route(**post),
+        "useradmin:agency_list": Route(PAGE, "national", read=national),
+        "useradmin:agency_create": Route(PAGE, "national", read=national, method="post", write=national,
+                                         data=lambda w, s: {"code": "sec-nueva", "name": "Nueva", "kind": "ngo"}),
+        "useradmin:agency_detail": Route(**agency_rec, read=national, method="post", write=national,
+                                         data=lambda w, s: {"name": "Otro nombre", "kind": "fiscalia"}),
+        "useradmin:agency_deactivate": Route(**agency_rec, read=None, method="post", write=national, data=b_empty),
+        "useradmin:agency_reactivate": Route(**agency_rec, read=None, method="post", write=national, data=b_empty),
+    }
+
+
 # Routes whose request body is valid: an allowed writer does write with it (asserted by the matrix), so "no
 # change" for everyone else proves a refusal and not a form error.
 VALID_PAYLOADS = frozenset({
@@ -1199,6 +1317,9 @@ VALID_PAYLOADS = frozenset({
     "cases:transfer", "api-case-transfer",
     "cases:set_outcome", "cases:share", "hotline:flag_add", "hotline:flag_clear", "hotline:follow_up_add",
     "hotline:follow_up_close", "hotline:report_acknowledge", "hotline:report_link_case", "people:edit",
+    # return and reintegration
+    "assistance:return_add", "assistance:reintegration_followup", "assistance:reintegration_outcome",
+    "api-return-list", "api-reintegration-plan-follow-ups", "api-reintegration-plan-outcome",
 })
 
 def prevention_read(role, scope):
@@ -1356,7 +1477,7 @@ def _deadlines_routes() -> dict[str, Route]:
 ROUTES: dict[str, Route] = {
     **_account_routes(), **_cases_routes(), **_people_routes(), **_hotline_routes(), **_assistance_routes(),
     **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(),
-    **_clinic_routes(), **_deadlines_routes(),
+    **_clinic_routes(), **_deadlines_routes(), **_return_routes(), **_useradmin_routes(),
 }
 
 

@@ -106,6 +106,42 @@ FIGURES = [
         year_basis=_("año del envío"),
     ),
     Figure(
+        "assistance_returns_by_status",
+        _("Retornos por estado"),
+        "returns",
+        keys=_keys("ReturnTravel", "Status"),
+        label=_label("ReturnTravel", "Status"),
+        year_basis=_("año de la salida prevista"),
+    ),
+    Figure(
+        "assistance_returns_by_scope",
+        _("Retornos dentro del Perú e internacionales"),
+        "returns",
+        keys=lambda: ["domestic", "international"],
+        label=lambda key: str(
+            {"domestic": _("Dentro del Perú"), "international": _("Internacional")}.get(key, key)
+        ),
+        year_basis=_("año de la salida prevista"),
+    ),
+    Figure(
+        "assistance_returns_by_payer",
+        _("Retornos por quién los paga"),
+        "returns",
+        keys=_keys("ReturnTravel", "Payer"),
+        label=_label("ReturnTravel", "Payer"),
+        year_basis=_("año de la salida prevista"),
+    ),
+    Figure(
+        "assistance_reintegration_by_outcome",
+        _("Planes de reintegración por resultado"),
+        "plans",
+        keys=lambda: ["active", *(_keys("ReintegrationPlan", "Outcome")())],
+        label=lambda key: (
+            str(_("En curso")) if key == "active" else _label("ReintegrationPlan", "Outcome")(key)
+        ),
+        year_basis=_("año del inicio del plan"),
+    ),
+    Figure(
         "assistance_services_by_type",
         _("Servicios brindados por tipo"),
         "services",
@@ -172,8 +208,43 @@ class AssistanceSource(Source):
                 [("assistance_services_by_type", row["service_type_id"])],
                 row["n"],
             )
+        self._build_returns(models, values)
         sink.flush()
         return {"assistance_cases": total, "assistance_referrals": n_referrals}
+
+    def _build_returns(self, models, values) -> None:
+        if not hasattr(models, "ReturnTravel"):
+            return
+        returns = (
+            models.ReturnTravel.objects.annotate(y=ExtractYear("planned_departure"))
+            .values(
+                "y",
+                "case__identification_place_id",
+                "status",
+                "paid_by",
+                "origin_country_id",
+                "destination_country_id",
+            )
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in returns.iterator(chunk_size=10_000):
+            abroad = row["origin_country_id"] or row["destination_country_id"]
+            pairs = [
+                ("assistance_returns_by_status", row["status"]),
+                ("assistance_returns_by_scope", "international" if abroad else "domestic"),
+                ("assistance_returns_by_payer", row["paid_by"]),
+            ]
+            self._add(values, row["y"], row["case__identification_place_id"], pairs, row["n"])
+        plans = (
+            models.ReintegrationPlan.objects.annotate(y=ExtractYear("starts_on"))
+            .values("y", "case__identification_place_id", "outcome")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in plans.iterator(chunk_size=10_000):
+            pairs = [("assistance_reintegration_by_outcome", row["outcome"] or "active")]
+            self._add(values, row["y"], row["case__identification_place_id"], pairs, row["n"])
 
     @staticmethod
     def _add(values, year: int, ubigeo_code: str | None, pairs: list[tuple[str, str]], n: int) -> None:

@@ -50,6 +50,11 @@ class Command(BaseCommand):
                 "shares": result.shares_created,
             }
         )
+        if result.parts:
+            self.stdout.write(
+                _("Datos de demostración de cada parte (registros creados): %(parts)s")
+                % {"parts": ", ".join(f"{key} {count}" for key, count in result.parts.items())}
+            )
         # the short form of the agency's name ("FISTRAP Cusco"), so the table fits a terminal
         rows = [
             (
