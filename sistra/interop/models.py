@@ -14,8 +14,12 @@ class HtcdsRecord(models.Model):
     nationality live on the Person; trafficking status, who decided it and the case status on the
     AssistanceCase; everything else of the row here, one field per HTCDS column."""
 
-    case = models.OneToOneField("assistance.AssistanceCase", on_delete=models.CASCADE, related_name="htcds",
-                                verbose_name=_("caso de asistencia"))
+    case = models.OneToOneField(
+        "assistance.AssistanceCase",
+        on_delete=models.CASCADE,
+        related_name="htcds",
+        verbose_name=_("caso de asistencia"),
+    )
     # sha256 of the row's HTCDS values: the same row imported twice is recognised, not created again
     row_key = models.CharField(_("huella de la fila"), max_length=64, db_index=True)
     case_owner = models.CharField(_("responsable del caso (HTCDS)"), max_length=200, blank=True)
@@ -45,11 +49,15 @@ class HtcdsRecord(models.Model):
     referring_organisation = models.CharField(_("organización que derivó"), max_length=200, blank=True)
     incoming_referral_date = models.DateField(_("fecha de la derivación recibida"), null=True, blank=True)
     referring_caseworker = models.CharField(_("gestor que derivó"), max_length=200, blank=True)
-    incoming_referral_reason = models.CharField(_("motivo de la derivación recibida"), max_length=500, blank=True)
+    incoming_referral_reason = models.CharField(
+        _("motivo de la derivación recibida"), max_length=500, blank=True
+    )
     incoming_referral_details = models.TextField(_("detalle de la derivación recibida"), blank=True)
     referred_organisation = models.CharField(_("organización a la que se derivó"), max_length=200, blank=True)
     referred_caseworker = models.CharField(_("gestor que recibió"), max_length=200, blank=True)
-    outgoing_referral_reason = models.CharField(_("motivo de la derivación enviada"), max_length=500, blank=True)
+    outgoing_referral_reason = models.CharField(
+        _("motivo de la derivación enviada"), max_length=500, blank=True
+    )
     outgoing_referral_date = models.DateField(_("fecha de la derivación enviada"), null=True, blank=True)
     outgoing_referral_details = models.TextField(_("detalle de la derivación enviada"), blank=True)
     closure_reason = models.CharField(_("motivo de cierre (HTCDS)"), max_length=500, blank=True)

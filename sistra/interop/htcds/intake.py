@@ -31,16 +31,48 @@ XLSFORM_NAMES = {
     "vic_TraffickingStatusDecisionMakingOrg": "vic_TraffickinStatusDecisionMakingOrg",
 }
 XLSFORM_MULTIPLE = {
-    "vic_MethodOfRecruitment", "vic_MethodsOfControl", "vic_TypeOfExploitation", "vic_ForcedLabourIndustry",
+    "vic_MethodOfRecruitment",
+    "vic_MethodsOfControl",
+    "vic_TypeOfExploitation",
+    "vic_ForcedLabourIndustry",
     "vic_TypeOfSexExploitation",
 }
 # what ODK Central and KoBo add to every submission: not data about the victim
 XLSFORM_META = {
-    "start", "end", "today", "deviceid", "__version__", "instanceid", "instancename", "submissiondate",
-    "submitterid", "submittername", "attachmentspresent", "attachmentsexpected", "status", "reviewstate",
-    "deviceid", "edits", "formversion", "key", "_id", "_uuid", "_submission_time", "_validation_status",
-    "_notes", "_status", "_submitted_by", "_tags", "_index", "_version_", "__version__", "_xform_id_string",
-    "_attachments", "_geolocation", "_parent_index", "_parent_table_name", "_submission__id", "_submission__uuid",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "__version__",
+    "instanceid",
+    "instancename",
+    "submissiondate",
+    "submitterid",
+    "submittername",
+    "attachmentspresent",
+    "attachmentsexpected",
+    "status",
+    "reviewstate",
+    "edits",
+    "formversion",
+    "key",
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_submitted_by",
+    "_tags",
+    "_index",
+    "_version_",
+    "_xform_id_string",
+    "_attachments",
+    "_geolocation",
+    "_parent_index",
+    "_parent_table_name",
+    "_submission__id",
+    "_submission__uuid",
 }
 CRIMINAL_MARKERS = {"sistra_ComplaintDate", "sistra_Stage", "sistra_PersonCode"}
 KNOWN = set(TEMPLATE_ORDER) | set(EXTENSION_ORDER)
@@ -90,19 +122,24 @@ class _unpacked:
                 return self.path, False
             members = [i for i in archive.infolist() if not i.is_dir()]
             if len(members) != 1 or not members[0].filename.lower().endswith((".xlsx", ".csv")):
-                raise _ArchiveError(_("El archivo ZIP debe contener un solo libro de Excel (.xlsx) o un CSV."))
+                raise _ArchiveError(
+                    _("El archivo ZIP debe contener un solo libro de Excel (.xlsx) o un CSV.")
+                )
             member = members[0]
             if member.file_size > MAX_MEMBER_BYTES:
                 raise _ArchiveError(_("El archivo dentro del ZIP es demasiado grande."))
             encrypted = bool(member.flag_bits & 0x1)
             if encrypted and not self.password:
-                raise _ArchiveError(_("El archivo ZIP está protegido con contraseña: indique la contraseña "
-                                      "para importarlo."))
+                raise _ArchiveError(
+                    _("El archivo ZIP está protegido con contraseña: indique la contraseña para importarlo.")
+                )
             fd, self.tmp = tempfile.mkstemp(suffix=os.path.splitext(member.filename)[1])
             os.chmod(self.tmp, 0o600)
             try:
-                with os.fdopen(fd, "wb") as out, archive.open(
-                        member, pwd=self.password.encode() if encrypted else None) as handle:
+                with (
+                    os.fdopen(fd, "wb") as out,
+                    archive.open(member, pwd=self.password.encode() if encrypted else None) as handle,
+                ):
                     while chunk := handle.read(1 << 20):
                         out.write(chunk)
             except RuntimeError:
@@ -133,8 +170,9 @@ def _header(intake: Intake, raw_names: list) -> dict[int, str]:
     if CRIMINAL_MARKERS & set(raw):
         intake.layout = CRIMINAL
         return names
-    if intake.layout == TEMPLATE and any(v.split("/")[-1] in XLSFORM_NAMES or v.lower() in XLSFORM_META
-                                         for v in raw):
+    if intake.layout == TEMPLATE and any(
+        v.split("/")[-1] in XLSFORM_NAMES or v.lower() in XLSFORM_META for v in raw
+    ):
         intake.layout = XLSFORM
     for index, name in enumerate(raw):
         if not name:
@@ -153,15 +191,30 @@ def _header(intake: Intake, raw_names: list) -> dict[int, str]:
             intake.errors.append(CellError(1, name, _("La columna está repetida.")))
             continue
         if name not in KNOWN:
-            intake.errors.append(CellError(1, name, _("Columna desconocida: no es un campo de la plantilla HTCDS v2 "
-                                                      "ni una columna sistra_ admitida.")))
+            intake.errors.append(
+                CellError(
+                    1,
+                    name,
+                    _(
+                        "Columna desconocida: no es un campo de la plantilla HTCDS v2 "
+                        "ni una columna sistra_ admitida."
+                    ),
+                )
+            )
             continue
         seen.add(name)
         names[index] = name
     if "prs_FirstName" not in seen:
-        intake.errors.append(CellError(1, "prs_FirstName", _(
-            "Falta la fila de nombres de campo HTCDS (fila 1, con prs_FirstName): el archivo no sigue la plantilla "
-            "HTCDS v2 ni el formulario XLSForm HTCDS.")))
+        intake.errors.append(
+            CellError(
+                1,
+                "prs_FirstName",
+                _(
+                    "Falta la fila de nombres de campo HTCDS (fila 1, con prs_FirstName): el archivo no sigue la plantilla "
+                    "HTCDS v2 ni el formulario XLSForm HTCDS."
+                ),
+            )
+        )
     intake.columns = [names[i] for i in sorted(names)]
     return names
 
@@ -201,8 +254,11 @@ def _read_csv(path) -> Intake:
                 for index, name in names.items():
                     text = record[index].strip() if index < len(record) else ""
                     if text.startswith("=") and len(text) > 1:
-                        intake.errors.append(CellError(number, name, _(
-                            "La celda contiene una fórmula; SISTRA solo importa valores.")))
+                        intake.errors.append(
+                            CellError(
+                                number, name, _("La celda contiene una fórmula; SISTRA solo importa valores.")
+                            )
+                        )
                         continue
                     if text:
                         values[name] = _xlsform_value(name, unguard(text))
@@ -241,7 +297,8 @@ def _read_workbook(source) -> Intake:
         if intake.layout == CRIMINAL or any(e.row <= 1 for e in intake.errors):
             return intake
         is_label_row = intake.layout == TEMPLATE and any(
-            isinstance(v, str) and normalize(v) == "first name" for v in second)
+            isinstance(v, str) and normalize(v) == "first name" for v in second
+        )
         pending = [] if is_label_row else [second_cells]
 
         def data_rows():
@@ -258,9 +315,14 @@ def _read_workbook(source) -> Intake:
                 if name is None:
                     continue
                 if cell.data_type == "f":
-                    intake.errors.append(CellError(cell.row, name, _(
-                        "La celda contiene una fórmula (%(cell)s); SISTRA solo importa valores.")
-                        % {"cell": f"{get_column_letter(cell.column)}{cell.row}"}))
+                    intake.errors.append(
+                        CellError(
+                            cell.row,
+                            name,
+                            _("La celda contiene una fórmula (%(cell)s); SISTRA solo importa valores.")
+                            % {"cell": f"{get_column_letter(cell.column)}{cell.row}"},
+                        )
+                    )
                     continue
                 value = _cell(cell.value)
                 if value is not None:

@@ -103,9 +103,10 @@ def test_the_import_command_asks_for_the_password_at_a_terminal(prosecutor, exch
     out, _err = run("export", "htcds", str(path), user="fiscal", purpose=PURPOSE)
     delete_cases_and_persons()
 
-    with mock.patch("sys.stdin.isatty", return_value=True), mock.patch(
-        "sistra.interop.management.commands.import.getpass", return_value=exported(out)
-    ) as asked:
+    with (
+        mock.patch("sys.stdin.isatty", return_value=True),
+        mock.patch("sistra.interop.management.commands.import.getpass", return_value=exported(out)) as asked,
+    ):
         out, _err = run("import", "htcds", str(path), user="fiscal")
 
     asked.assert_called_once()
