@@ -394,10 +394,9 @@ def record_row(case, *, citizenship_label) -> dict:
         "prs_FirstName": person.first_names,
         "prs_SecondName": " ".join(p for p in (person.last_name_paternal, person.last_name_maternal) if p),
         "prs_Birthdate": person.date_of_birth,
-        "prs_Gender": (rec.gender if rec and rec.gender else SEX_TO_GENDER.get(person.sex, "")),
-        "prs_Citizenship": (
-            rec.citizenship if rec and rec.citizenship else citizenship_label(person.nationality_id)
-        ),
+        # as the file gave them when the case came from HTCDS; else from the person
+        "prs_Gender": rec.gender if rec else SEX_TO_GENDER.get(person.sex, ""),
+        "prs_Citizenship": rec.citizenship if rec else citizenship_label(person.nationality_id),
     }
     for column, (name, _default) in CASE_PICKLISTS.items():
         row[column] = "" if column in blank else getattr(case, name)
