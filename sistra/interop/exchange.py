@@ -496,3 +496,49 @@ def htcds_assistance_export(
         detail=_("HTCDS (asistencia), %(rows)s víctimas, ZIP cifrado.") % {"rows": rows},
     )
     return ExportReport(format="htcds", rows=rows, cases=rows, withheld_cases=0, password=password)
+
+
+# ---------------------------------------------------------------------------------------------- formats
+
+
+def htcds_import_any(*, actor, path, skip_invalid: bool = False, password: str | None = None) -> ImportReport:
+    """`sistra import htcds`: SISTRA's own criminal-case layout (its export before issue 14, with the
+    sistra_ complaint columns) goes to the criminal-case importer; everything else is HTCDS as partners send
+    it, imported as assistance cases."""
+    from .services import htcds_import
+
+    # a role without assistance cases (a prosecutor) imports into criminal cases only
+    if (
+        not has_capability(actor, Capability.ASSISTANCE_EDIT)
+        or read(path, password=password).layout == CRIMINAL
+    ):
+        return htcds_import(actor=actor, path=path, skip_invalid=skip_invalid, password=password)
+    return htcds_assistance_import(actor=actor, path=path, skip_invalid=skip_invalid, password=password)
+
+
+def htcds_export_assistance(*, actor, path, purpose: str) -> ExportReport:
+    from sistra.core.exports import new_archive_password
+
+    return htcds_assistance_export(actor=actor, path=path, purpose=purpose, password=new_archive_password())
+
+
+def register_formats() -> None:
+    from django.utils.translation import gettext_lazy
+
+    from .services import FORMATS, ExchangeFormat, htcds_export, htcds_import
+
+    FORMATS["htcds"] = ExchangeFormat(
+        "htcds",
+        gettext_lazy(
+            "HTCDS v2 — plantilla Excel de la OIM o envíos del XLSForm; una fila por víctima en un caso "
+            "de asistencia"
+        ),
+        importer=htcds_import_any,
+        exporter=htcds_export_assistance,
+    )
+    FORMATS["htcds-penal"] = ExchangeFormat(
+        "htcds-penal",
+        gettext_lazy("HTCDS v2 con columnas sistra_ — una fila por víctima de un caso penal"),
+        importer=htcds_import,
+        exporter=htcds_export,
+    )
