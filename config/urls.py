@@ -17,5 +17,6 @@ urlpatterns = [
     path("asistencia/", include("sistra.assistance.urls")),
     path("estadisticas/", include("sistra.stats.urls")),
     path("auditoria/", include("sistra.audit.urls")),
+    path("intercambio/htcds/", include("sistra.interop.urls")),
     path("api/", include("config.api_urls")),
 ]
