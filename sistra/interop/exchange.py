@@ -111,7 +111,7 @@ def htcds_validate(*, actor, path, password: str | None = None) -> Plan:
                 "",
                 _(
                     "El archivo usa la disposición de víctimas de casos penales de SISTRA (columnas sistra_ de la "
-                    "denuncia): impórtelo con «sistra import htcds_penal»."
+                    "denuncia): impórtelo con «sistra import htcds-penal»."
                 ),
             )
         )
