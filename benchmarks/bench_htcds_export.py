@@ -6,7 +6,7 @@
 Its own database (SQLite var/htcds_bench.sqlite3 by default, or DATABASE_URL; the name must contain "bench"):
 migrated once, then filled through a fast path (bulk_create of persons, assistance cases and HTCDS records —
 every column of the template filled) up to each size in turn. Each export runs in a fresh Python process
-(`--measure`), so its peak RSS (ru_maxrss) is the export's and not the seeding's; the process's RSS right
+(`--measure`), so its peak RSS (VmHWM) is the export's and not the seeding's; the process's RSS right
 after Django starts is reported too, and the difference is what the export itself needed. Results go to
 benchmarks/results/htcds-export-<vendor>.json."""
 
@@ -36,7 +36,13 @@ def _setup(url: str) -> None:
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """Peak resident memory of this process so far (VmHWM). Not ru_maxrss: on Linux that survives exec and
+    would carry the seeding parent's peak into the measuring child."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _actor():
