@@ -101,11 +101,13 @@ def official_rows(count: int = 200) -> list[dict]:
             sorted({control[i % len(control)], control[(i * 3) % len(control)]})
         )
         if victim != "NotAVictimOfTrafficking":
-            chosen = [other_types[i % len(other_types)]]
+            chosen = [other_types[(i // 3) % len(other_types)]]
             if i % 3 == 0:
                 chosen.append("ForcedLabour")
                 row["vic_ForcedLabourIndustry"] = ";".join(
-                    {industries[i % len(industries)], industries[(i + 5) % len(industries)]}
+                    sorted(
+                        {industries[(i // 3) % len(industries)], industries[(i // 3 + 5) % len(industries)]}
+                    )
                 )
             if i % 3 == 1:
                 chosen.append("SexualExploitation")

@@ -298,3 +298,41 @@ def test_an_analyst_may_not_import_or_export(db, tmp_path):
         htcds_assistance_export(
             actor=analyst, path=tmp_path / "x.zip", purpose="Curiosidad", password=PASSWORD
         )
+
+
+def test_xlsform_submissions_in_odk_xlsx_with_group_paths_import(iom_worker, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(
+        [
+            "SubmissionDate",
+            "victima/prs_First_Name",
+            "victima/prs_Second_Name",
+            "victima/prs_Gender",
+            "explotacion/vic_TypeOfExploitation",
+            "explotacion/vic_TypeOfSexExploitation",
+            "meta/instanceID",
+            "KEY",
+        ]
+    )
+    ws.append(
+        [
+            "2026-02-01",
+            "Flor",
+            "Apaza Torres",
+            "TransgenderMasculine",
+            "SexualExploitation",
+            "Pornography",
+            "uuid:1",
+            "uuid:1",
+        ]
+    )
+    path = tmp_path / "odk.xlsx"
+    wb.save(path)
+    report = htcds_assistance_import(actor=iom_worker, path=path)
+    assert report.errors == [] and report.created["victims"] == 1
+    record = HtcdsRecord.objects.get()
+    assert (record.gender, record.sex_exploitation_types) == ("TransgenderMasculine", ["Pornography"])
+    assert record.case.person.last_name_maternal == "Torres"
