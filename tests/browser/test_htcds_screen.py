@@ -50,7 +50,9 @@ def test_upload_report_confirm_progress_and_download(page, worker, tmp_path):
     assert page.get_by_test_id("rows-create").inner_text() == "12"
     assert AssistanceCase.objects.count() == 0
     page.get_by_role("button", name="Confirmar la importación").click()
-    page.wait_for_function("document.querySelector('[data-testid=job-status]').textContent.includes('Terminado')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=job-status]').textContent.includes('Terminado')"
+    )
     assert page.get_by_test_id("job-progress").inner_text() == "12 / 12"
     assert page.locator("progress#job-progress").get_attribute("value") == "12"
     assert AssistanceCase.objects.filter(owner_agency=worker.agency).count() == 12
@@ -65,7 +67,9 @@ def test_upload_report_confirm_progress_and_download(page, worker, tmp_path):
     page.get_by_role("button", name="Exportar").click()
     password = page.get_by_test_id("archive-password").inner_text()
     page.get_by_role("link", name="Ver el avance y descargar").click()
-    page.wait_for_function("document.querySelector('[data-testid=job-status]').textContent.includes('Terminado')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=job-status]').textContent.includes('Terminado')"
+    )
     assert page.get_by_test_id("job-progress").inner_text() == "12 / 12"
     with page.expect_download() as info:
         page.get_by_role("link", name="Descargar el archivo ZIP cifrado").click()
