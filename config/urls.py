@@ -22,5 +22,6 @@ urlpatterns = [
     path("vinculacion/", include("sistra.linkage.urls")),
     path("plazos/", include("sistra.deadlines.urls")),
     path("administracion/", include("sistra.accounts.useradmin.urls")),
+    path("intercambio/htcds/", include("sistra.interop.urls")),
     path("api/", include("config.api_urls")),
 ]

@@ -81,7 +81,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.HEALTH_WORKER: frozenset({C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_VIEW_IDENTITY, C.ASSISTANCE_VIEW,
                                    C.REFERRAL_SEND}),
     Role.CASEWORKER: frozenset({C.CASE_VIEW, C.PERSON_VIEW, C.PERSON_CREATE, C.PERSON_EDIT, C.PERSON_VIEW_IDENTITY}
-                               | _ASSISTANCE),
+                               | _ASSISTANCE | {C.DATA_IMPORT, C.DATA_EXPORT}),
     Role.PREVENTION_OFFICER: frozenset({C.STATS_VIEW, C.PREVENTION_VIEW, C.PREVENTION_EDIT, C.FAMILY_VIEW,
                                         C.FAMILY_VIEW_IDENTITY}),
     Role.ANALYST: frozenset({C.STATS_VIEW, C.CASE_VIEW, C.PERSON_VIEW, C.OPEN_DATA_PUBLISH, C.FAMILY_VIEW}),

@@ -6,3 +6,8 @@ class InteropConfig(AppConfig):
     name = "sistra.interop"
     label = "interop"
     verbose_name = _("Intercambio de datos (HTCDS)")
+
+    def ready(self):
+        from .exchange import register_formats
+
+        register_formats()

@@ -1041,6 +1041,19 @@ def _stats_routes() -> dict[str, Route]:
     }
 
 
+def _interop_routes() -> dict[str, Route]:
+    # a job is seen by its author only (sistra/interop/tests/test_views.py proves another user's job is a 404):
+    # here a made-up job is a 404 for every role
+    job = lambda w, s: {"job_uuid": random_uuid()}  # noqa: E731
+    return {
+        "interop:home": Route(PAGE, read=_caps(C.DATA_IMPORT, C.DATA_EXPORT)),
+        "interop:job": Route(RECORD, kwargs=job, read=_never),
+        "interop:job_confirm": Route(RECORD, kwargs=job, read=None, method="post", data=b_empty),
+        "interop:job_report": Route(RECORD, kwargs=job, read=_never),
+        "interop:job_download": Route(RECORD, kwargs=job, read=_never),
+    }
+
+
 def _audit_routes() -> dict[str, Route]:
     audit = _caps(C.AUDIT_VIEW)
     return {
@@ -1477,7 +1490,7 @@ def _deadlines_routes() -> dict[str, Route]:
 ROUTES: dict[str, Route] = {
     **_account_routes(), **_cases_routes(), **_people_routes(), **_hotline_routes(), **_assistance_routes(),
     **_stats_routes(), **_audit_routes(), **_api_routes(), **_prevention_routes(), **_linkage_routes(),
-    **_clinic_routes(), **_deadlines_routes(), **_return_routes(), **_useradmin_routes(),
+    **_clinic_routes(), **_deadlines_routes(), **_return_routes(), **_useradmin_routes(), **_interop_routes(),
 }
 
 

@@ -30,7 +30,7 @@ def exported(out: str) -> str:
 def export_workbook(tmp_path, **options):
     """Export through the command and unpack the workbook, to edit it as a user would."""
     archive = tmp_path / "casos.zip"
-    out, _err = run("export", "htcds", str(archive), purpose=PURPOSE, **options)
+    out, _err = run("export", "htcds-penal", str(archive), purpose=PURPOSE, **options)
     return unpack(archive, exported(out), tmp_path / "casos.xlsx")
 
 
@@ -38,7 +38,7 @@ def test_export_then_import_through_the_commands_via_the_protected_archive(
     prosecutor, exchange_cases, tmp_path
 ):
     path = tmp_path / "casos.zip"
-    out, _err = run("export", "htcds", str(path), "--purpose", PURPOSE, agency="fiscalia-cusco")
+    out, _err = run("export", "htcds-penal", str(path), "--purpose", PURPOSE, agency="fiscalia-cusco")
     assert "Exportadas 6 víctimas de 2 casos" in out and "ZIP cifrado" in out
     password = exported(out)
     delete_cases_and_persons()
@@ -57,31 +57,38 @@ def test_the_export_command_refuses_without_a_purpose_in_spanish(prosecutor, exc
     for purpose in (None, "  "):
         options = {} if purpose is None else {"purpose": purpose}
         with pytest.raises(CommandError, match="Indique la finalidad de la exportación con --purpose"):
-            run("export", "htcds", str(tmp_path / "casos.zip"), user="fiscal", **options)
+            run("export", "htcds-penal", str(tmp_path / "casos.zip"), user="fiscal", **options)
     assert not list(tmp_path.iterdir())
     assert not AccessLog.objects.exists()
 
 
 def test_the_export_command_refuses_a_too_short_purpose(prosecutor, exchange_cases, tmp_path):
     with pytest.raises(CommandError, match="al menos 5 caracteres"):
-        run("export", "htcds", str(tmp_path / "casos.zip"), user="fiscal", purpose="ok")
+        run("export", "htcds-penal", str(tmp_path / "casos.zip"), user="fiscal", purpose="ok")
     assert not AccessLog.objects.exists()
 
 
 def test_the_export_command_writes_only_a_zip(prosecutor, exchange_cases, tmp_path):
     with pytest.raises(CommandError, match="nombre terminado en .zip \\(por ejemplo, casos.zip\\)"):
-        run("export", "htcds", str(tmp_path / "casos.xlsx"), user="fiscal", purpose=PURPOSE)
+        run("export", "htcds-penal", str(tmp_path / "casos.xlsx"), user="fiscal", purpose=PURPOSE)
     assert not list(tmp_path.iterdir())
 
 
 def test_the_export_command_offers_no_way_round_the_archive(prosecutor, exchange_cases, tmp_path):
     with pytest.raises(CommandError):
-        run("export", "htcds", str(tmp_path / "casos.zip"), "--no-archive", user="fiscal", purpose=PURPOSE)
+        run(
+            "export",
+            "htcds-penal",
+            str(tmp_path / "casos.zip"),
+            "--no-archive",
+            user="fiscal",
+            purpose=PURPOSE,
+        )
 
 
 def test_the_printed_password_is_logged_nowhere(prosecutor, exchange_cases, tmp_path, caplog):
     caplog.set_level("DEBUG")
-    out, _err = run("export", "htcds", str(tmp_path / "casos.zip"), user="fiscal", purpose=PURPOSE)
+    out, _err = run("export", "htcds-penal", str(tmp_path / "casos.zip"), user="fiscal", purpose=PURPOSE)
     password = exported(out)
 
     assert password not in caplog.text
@@ -90,7 +97,7 @@ def test_the_printed_password_is_logged_nowhere(prosecutor, exchange_cases, tmp_
 
 def test_the_import_command_refuses_an_archive_with_a_wrong_password(prosecutor, exchange_cases, tmp_path):
     path = tmp_path / "casos.zip"
-    run("export", "htcds", str(path), user="fiscal", purpose=PURPOSE)
+    run("export", "htcds-penal", str(path), user="fiscal", purpose=PURPOSE)
     delete_cases_and_persons()
 
     with pytest.raises(CommandError, match="No se importó nada: La contraseña del archivo ZIP no es"):
@@ -100,12 +107,13 @@ def test_the_import_command_refuses_an_archive_with_a_wrong_password(prosecutor,
 
 def test_the_import_command_asks_for_the_password_at_a_terminal(prosecutor, exchange_cases, tmp_path):
     path = tmp_path / "casos.zip"
-    out, _err = run("export", "htcds", str(path), user="fiscal", purpose=PURPOSE)
+    out, _err = run("export", "htcds-penal", str(path), user="fiscal", purpose=PURPOSE)
     delete_cases_and_persons()
 
-    with mock.patch("sys.stdin.isatty", return_value=True), mock.patch(
-        "sistra.interop.management.commands.import.getpass", return_value=exported(out)
-    ) as asked:
+    with (
+        mock.patch("sys.stdin.isatty", return_value=True),
+        mock.patch("sistra.interop.management.commands.import.getpass", return_value=exported(out)) as asked,
+    ):
         out, _err = run("import", "htcds", str(path), user="fiscal")
 
     asked.assert_called_once()
@@ -148,12 +156,12 @@ def test_import_with_skip_invalid_reports_the_skipped_rows_and_succeeds(prosecut
 
 def test_commands_refuse_an_agency_without_prosecutors(police_unit, tmp_path):
     with pytest.raises(CommandError, match="no tiene ningún fiscal activo"):
-        run("export", "htcds", str(tmp_path / "x.zip"), agency="pnp-dirintrap", purpose=PURPOSE)
+        run("export", "htcds-penal", str(tmp_path / "x.zip"), agency="pnp-dirintrap", purpose=PURPOSE)
 
 
 def test_an_analyst_is_refused_by_the_export_command(analyst, exchange_cases, tmp_path):
     with pytest.raises(CommandError, match="no permite exportar"):
-        run("export", "htcds", str(tmp_path / "x.zip"), user="analista", purpose=PURPOSE)
+        run("export", "htcds-penal", str(tmp_path / "x.zip"), user="analista", purpose=PURPOSE)
     assert not (tmp_path / "x.zip").exists()
 
 

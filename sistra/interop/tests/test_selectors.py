@@ -38,8 +38,13 @@ def test_an_analyst_sees_every_case_but_no_identity_so_everything_is_withheld(an
 
 
 def test_a_shared_case_is_selected_for_the_agency_it_is_shared_with(prosecutor, outsider, exchange_cases):
-    case_share(actor=prosecutor, case=exchange_cases["active"], agency=outsider.agency, reason="Coordinación",
-               level="write")
+    case_share(
+        actor=prosecutor,
+        case=exchange_cases["active"],
+        agency=outsider.agency,
+        reason="Coordinación",
+        level="write",
+    )
 
     selection = htcds_export_victims(outsider)
 

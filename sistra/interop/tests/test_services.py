@@ -152,7 +152,10 @@ def test_a_shared_case_is_exported_to_the_agency_it_is_shared_with(
     from sistra.cases.services import case_share
 
     case_share(
-        actor=prosecutor, case=exchange_cases["archived"], agency=outsider.agency, reason="Coordinación",
+        actor=prosecutor,
+        case=exchange_cases["archived"],
+        agency=outsider.agency,
+        reason="Coordinación",
         level="write",
     )
 

@@ -44,8 +44,8 @@ class Command(BaseCommand):
         if not (options["purpose"] or "").strip():
             raise CommandError(
                 _(
-                    "Indique la finalidad de la exportación con --purpose \"…\" (por ejemplo, --purpose "
-                    "\"Remisión a la OIM para el informe anual\"): queda registrada junto con la exportación."
+                    'Indique la finalidad de la exportación con --purpose "…" (por ejemplo, --purpose '
+                    '"Remisión a la OIM para el informe anual"): queda registrada junto con la exportación.'
                 )
             )
         if path.suffix.lower() != ".zip":
