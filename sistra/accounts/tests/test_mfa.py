@@ -46,7 +46,10 @@ def code_for(secret: str, *, step: int = 0) -> str:
     (Role.CASEWORKER, True),
     (Role.ANALYST, False),
     (Role.AUDITOR, False),
-    (Role.PREVENTION_OFFICER, False),
+    # the prevention officer sees the names of at-risk families and their children
+    (Role.PREVENTION_OFFICER, True),
+    (Role.DATA_STEWARD, True),
+    (Role.NATIONAL_DATA_STEWARD, True),
     (Role.SYSTEM_ADMIN, False),
     (Role.AGENCY_ADMIN, False),
 ])
