@@ -20,7 +20,7 @@ class AgencySerializer(serializers.ModelSerializer):
 class AgencyFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Agency.Kind.choices, required=False, label=_("tipo"),
                                    help_text=_("Tipo de institución."))
-    distrito_fiscal = serializers.CharField(required=False, label=_("distrito fiscal"),
+    distrito_fiscal = serializers.CharField(required=False, allow_blank=True, label=_("distrito fiscal"),
                                             help_text=_("Código del distrito fiscal."))
 
 

@@ -154,18 +154,28 @@ class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
 
 
-def query_filters(request, serializer_class) -> dict:
+def query_filter_form(request, serializer_class) -> serializers.Serializer:
     """The query parameters of a list, checked by a serializer: a value the schema does not allow (an unknown
     enum value, a number that is not one) is a 400 naming the parameter, never a silently ignored filter."""
     form = serializer_class(data=request.query_params)
+    # DRF reads an empty query value as "not given"; only a text filter may be empty (and then filters nothing),
+    # an empty number, yes/no or choice is as wrong as any other value outside the schema
+    blank = {name: [_("Este campo no puede estar en blanco.")] for name, field in form.fields.items()
+             if request.query_params.get(name) == "" and not getattr(field, "allow_blank", False)}
+    if blank:
+        raise serializers.ValidationError(blank)
     form.is_valid(raise_exception=True)
-    return dict(form.validated_data)
+    return form
+
+
+def query_filters(request, serializer_class) -> dict:
+    return dict(query_filter_form(request, serializer_class).validated_data)
 
 
 class UbigeoFilterSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Ubigeo.Level.choices, required=False, label=_("nivel"),
                                     help_text=_("Nivel del ubigeo."))
-    parent = serializers.CharField(required=False, label=_("padre"), help_text=_("Código INEI del ubigeo padre."))
+    parent = serializers.CharField(required=False, allow_blank=True, label=_("padre"), help_text=_("Código INEI del ubigeo padre."))
     q = serializers.CharField(required=False, allow_blank=True, default="", label=_("búsqueda"),
                               help_text=_("Parte del nombre (sin importar tildes) o del código."))
 
@@ -208,7 +218,7 @@ class PenalArticleFilterSerializer(serializers.Serializer):
     in_force_on = serializers.DateField(required=False, label=_("vigente el"), error_messages={
                                             "invalid": _("Fecha no válida: use el formato AAAA-MM-DD.")},
                                         help_text=_("Solo las versiones vigentes en esa fecha (AAAA-MM-DD)."))
-    article = serializers.CharField(required=False, label=_("artículo"),
+    article = serializers.CharField(required=False, allow_blank=True, label=_("artículo"),
                                     help_text=_("Número de artículo, p. ej. 153-A."))
     is_trafficking = serializers.BooleanField(required=False, allow_null=True, default=None,
                                               label=_("de trata"), help_text=_("Solo artículos de trata de personas."))

@@ -21,9 +21,7 @@ def is_api(request) -> bool:
 
 
 def has_control_characters(text: str) -> bool:
-    return any(
-        unicodedata.category(c) in {"Cc", "Cs"} and c not in ALLOWED_CONTROLS for c in text
-    )
+    return any(unicodedata.category(c) in {"Cc", "Cs"} and c not in ALLOWED_CONTROLS for c in text)
 
 
 def not_found(request, exception=None):

@@ -31,8 +31,11 @@ class RejectNulBytesMiddleware:
             return HttpResponseNotFound(_("No encontrado."))
         test = has_control_characters if api else _has_nul
         # multipart bodies are not parsed here: upload views install their own handlers before reading them
-        if _refused(request.GET, test) or (request.content_type == FORM_CONTENT_TYPE and request.method == "POST"
-                                           and _refused(request.POST, test)):
+        if _refused(request.GET, test) or (
+            request.content_type == FORM_CONTENT_TYPE
+            and request.method == "POST"
+            and _refused(request.POST, test)
+        ):
             message = _("La solicitud contiene caracteres no permitidos.")
             if api:
                 return JsonResponse({"detail": message}, status=400)

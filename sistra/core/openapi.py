@@ -19,7 +19,10 @@ VALIDATION_ERROR = {
 }
 
 COMMON = {
-    "400": (_("Solicitud no válida: parámetros o datos que no cumplen el esquema o una regla."), "ValidationError"),
+    "400": (
+        _("Solicitud no válida: parámetros o datos que no cumplen el esquema o una regla."),
+        "ValidationError",
+    ),
     "401": (_("Sin credenciales válidas (token ausente, vencido o revocado)."), "Error"),
     "403": (_("El rol o la institución del usuario no permite esta operación."), "Error"),
     "404": (_("No existe, o el usuario no puede verlo (no se distingue)."), "Error"),
@@ -46,8 +49,13 @@ def document_error_responses(result, generator, request, public):
             if method in WRITE_METHODS:
                 answers.update(WRITES)
             for code, (description, component) in answers.items():
-                operation["responses"].setdefault(code, {
-                    "description": str(description),
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
-                })
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": str(description),
+                        "content": {
+                            "application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}
+                        },
+                    },
+                )
     return result

@@ -19,16 +19,23 @@ from django.test import override_settings
 
 from sistra.accounts.capabilities import Role
 
-pytestmark = pytest.mark.skipif(os.environ.get("SISTRA_SCHEMATHESIS") != "1",
-                                reason="contract run: SISTRA_SCHEMATHESIS=1 (CI runs it as its own step)")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("SISTRA_SCHEMATHESIS") != "1",
+    reason="contract run: SISTRA_SCHEMATHESIS=1 (CI runs it as its own step)",
+)
 
 MAX_EXAMPLES = int(os.environ.get("SISTRA_SCHEMATHESIS_EXAMPLES", "12"))
 # per token; the whole test stays under four minutes on CI's two cores
 MAX_TIME = int(os.environ.get("SISTRA_SCHEMATHESIS_SECONDS", "100"))
-CHECKS = ",".join([
-    "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",
-    "negative_data_rejection",
-])
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+    ]
+)
 
 
 def _schemathesis() -> str:
@@ -37,15 +44,39 @@ def _schemathesis() -> str:
 
 def _run(base_url: str, secret: str, report: Path) -> subprocess.CompletedProcess:
     command = [
-        _schemathesis(), "run", f"{base_url}/api/schema/",
-        "--header", f"Authorization: Bearer {secret}",
-        "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_TIME),
-        "--phases", "examples,coverage,fuzzing", "--workers", "1", "--seed", "15",
-        "--suppress-health-check", "all", "--request-timeout", "30",
-        "--report", "junit", "--report-junit-path", str(report),
+        _schemathesis(),
+        "run",
+        f"{base_url}/api/schema/",
+        "--header",
+        f"Authorization: Bearer {secret}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--max-time",
+        str(MAX_TIME),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--workers",
+        "1",
+        "--seed",
+        "15",
+        "--suppress-health-check",
+        "all",
+        "--request-timeout",
+        "30",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=MAX_TIME + 120,
-                          env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"})
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=MAX_TIME + 120,
+        env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
+    )
 
 
 def test_every_api_operation_answers_as_its_schema_says(live_server, tmp_path, caplog):
