@@ -11,7 +11,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from sistra.accounts.capabilities import Capability, has_capability
 
-from .models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
+from .models import (
+    Country,
+    DistritoFiscal,
+    PenalArticle,
+    ProceduralStage,
+    Term,
+    Ubigeo,
+    article_order,
+    localized,
+)
 from .text import normalize
 from .validation import ConflictError
 
@@ -229,7 +238,7 @@ class PenalArticleViewSet(ReferenceViewSet):
     serializer_class = PenalArticleSerializer
 
     def get_queryset(self):
-        qs = PenalArticle.objects.order_by("valid_from", "article")
+        qs = PenalArticle.objects.order_by("valid_from", article_order())
         if self.action != "list":
             return qs
         params = query_filters(self.request, PenalArticleFilterSerializer)

@@ -9,7 +9,8 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
-from rest_framework import parsers, serializers
+from rest_framework import pagination, parsers, serializers
+from rest_framework.exceptions import NotFound
 
 API_PREFIX = "/api/"
 ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -81,3 +82,13 @@ class MultiPartParser(parsers.MultiPartParser):
         result = super().parse(stream, media_type, parser_context)
         refuse_control_characters(result.data)
         return result
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's, except that an empty `page` (`?page=`) is as invalid as `?page=abc`, as the schema (an integer)
+    says, instead of meaning the first page."""
+
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":
+            raise NotFound(self.invalid_page_message.format(page_number="", message=_("Página vacía.")))
+        return super().get_page_number(request, paginator)

@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "sistra.core"
     label = "core"
     verbose_name = _("Datos de referencia")
+
+    def ready(self):
+        from django.db.models import fields
+
+        from . import checks  # noqa: F401 — registers the static files check
+
+        # the first line of a required list: Django 6.1's "- Select an option -" has no Spanish translation
+        fields.BLANK_CHOICE_LABEL = _("— Elija una opción —")

@@ -294,3 +294,11 @@ def test_a_page_no_route_matches_is_still_the_html_404(client, prosecutor):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("page", ["", "abc", "0", "99"])
+def test_a_page_that_is_not_a_page_number_is_refused(prosecutor, page):
+    response = api(prosecutor).get("/api/v1/countries/", {"page": page})
+
+    assert response.status_code == 404
+    assert "detail" in response.json()
