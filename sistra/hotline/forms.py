@@ -209,6 +209,11 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
 
 
 class FollowUpForm(ServiceErrorsMixin, forms.Form):
+    # its own ids: the flag form on the same page has a `note` too (one id per page)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_follow_up_%s")
+        super().__init__(*args, **kwargs)
+
     note = forms.CharField(label=_("Qué hay que hacer"), max_length=500)
     due_at = MomentField(label=_("Para cuándo"), required=False)
 
@@ -218,6 +223,10 @@ class FollowUpCloseForm(forms.Form):
 
 
 class FlagForm(ServiceErrorsMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_flag_%s")
+        super().__init__(*args, **kwargs)
+
     kind = forms.ChoiceField(label=_("Marca"), choices=CallerFlag.Kind.choices)
     note = forms.CharField(label=_("Nota"), max_length=300, required=False)
 
