@@ -92,3 +92,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if request.query_params.get(self.page_query_param) == "":
             raise NotFound(self.invalid_page_message.format(page_number="", message=_("Página vacía.")))
         return super().get_page_number(request, paginator)
+
+
+def text_fields_take_only_text() -> None:
+    """DRF's CharField turns a JSON number into text (`0` → "0"); the schema says string, so a number is
+    refused with DRF's own "not a valid string" message. Form and query values are always text, unchanged.
+    Called once, from CoreConfig.ready()."""
+    original = serializers.CharField.to_internal_value
+    if getattr(original, "takes_only_text", False):
+        return
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return original(self, data)
+
+    to_internal_value.takes_only_text = True
+    serializers.CharField.to_internal_value = to_internal_value

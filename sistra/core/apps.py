@@ -11,6 +11,9 @@ class CoreConfig(AppConfig):
         from django.db.models import fields
 
         from . import checks  # noqa: F401 — registers the static files check
+        from .api_contract import text_fields_take_only_text
+
+        text_fields_take_only_text()
 
         # the first line of a required list: Django 6.1's "- Select an option -" has no Spanish translation
         fields.BLANK_CHOICE_LABEL = _("— Elija una opción —")

@@ -32,15 +32,20 @@ def operator(transactional_db):
 
 
 def _page(browser, live_server, timezone_id: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="es-PE",
-                                  timezone_id=timezone_id, base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768},
+        locale="es-PE",
+        timezone_id=timezone_id,
+        base_url=live_server.url,
+    )
     context.set_default_timeout(15_000)
     return context, context.new_page()
 
 
 @pytest.mark.parametrize("timezone_id", ["Europe/Madrid", "Asia/Tokyo", "America/Lima"])
-def test_the_call_clock_starts_near_zero_whatever_the_browsers_time_zone(browser, live_server, operator,
-                                                                          timezone_id):
+def test_the_call_clock_starts_near_zero_whatever_the_browsers_time_zone(
+    browser, live_server, operator, timezone_id
+):
     context, page = _page(browser, live_server, timezone_id)
     try:
         login(page, operator.username, PASSWORD)
@@ -64,7 +69,9 @@ def test_the_call_clock_counts_from_a_start_typed_in_lima_time(browser, live_ser
         page.goto("/linea/nuevo/")
         ten_minutes_ago = timezone.localtime(timezone.now() - datetime.timedelta(minutes=10))
         page.locator("#id_started_at").fill(ten_minutes_ago.strftime("%d/%m/%Y %H:%M:%S"))
-        page.wait_for_function("() => /^1[01]:\\d\\d$/.test(document.getElementById('call-clock').textContent)")
+        page.wait_for_function(
+            "() => /^1[01]:\\d\\d$/.test(document.getElementById('call-clock').textContent)"
+        )
     finally:
         context.close()
 
@@ -72,12 +79,20 @@ def test_the_call_clock_counts_from_a_start_typed_in_lima_time(browser, live_ser
 def test_the_repeat_caller_panel_fits_a_1366_by_768_screen(browser, live_server, operator):
     now = timezone.now()
     for days in range(1, 16):
-        services.contact_create(actor=operator, started_at=now - datetime.timedelta(days=days),
-                                ended_at=now - datetime.timedelta(days=days, minutes=-4),
-                                category="information", caller_phone="987654321")
-    latest = services.contact_create(actor=operator, started_at=now - datetime.timedelta(minutes=20),
-                                     ended_at=now - datetime.timedelta(minutes=15), category="information",
-                                     caller_phone="987654321")
+        services.contact_create(
+            actor=operator,
+            started_at=now - datetime.timedelta(days=days),
+            ended_at=now - datetime.timedelta(days=days, minutes=-4),
+            category="information",
+            caller_phone="987654321",
+        )
+    latest = services.contact_create(
+        actor=operator,
+        started_at=now - datetime.timedelta(minutes=20),
+        ended_at=now - datetime.timedelta(minutes=15),
+        category="information",
+        caller_phone="987654321",
+    )
     context, page = _page(browser, live_server, "America/Lima")
     try:
         login(page, operator.username, PASSWORD)

@@ -302,3 +302,10 @@ def test_a_page_that_is_not_a_page_number_is_refused(prosecutor, page):
 
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+def test_a_number_where_the_schema_says_text_is_refused(prosecutor):
+    response = api(prosecutor).post("/api/v1/persons/match/", {"last_name_maternal": 0}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["last_name_maternal"]

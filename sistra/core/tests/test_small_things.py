@@ -36,10 +36,14 @@ def test_article_129_m_has_a_neutral_title_not_a_note_to_check():
 
 @pytest.mark.django_db
 def test_129_n_tilde_sorts_between_129_n_and_129_o():
-    PenalArticle.objects.create(code="PRUEBA-129-N", article="129-N", law="Ley 31146", title_es="Prueba",
-                                valid_from="2021-03-31")
-    ordered = list(PenalArticle.objects.filter(article__startswith="129-").order_by(article_order())
-                   .values_list("article", flat=True))
+    PenalArticle.objects.create(
+        code="PRUEBA-129-N", article="129-N", law="Ley 31146", title_es="Prueba", valid_from="2021-03-31"
+    )
+    ordered = list(
+        PenalArticle.objects.filter(article__startswith="129-")
+        .order_by(article_order())
+        .values_list("article", flat=True)
+    )
     assert ordered.index("129-N") < ordered.index("129-Ñ") < ordered.index("129-O")
     assert ordered.index("129-M") < ordered.index("129-N")
 
@@ -59,7 +63,10 @@ def test_a_stored_spanish_summary_shows_in_english_on_english_pages():
 
 def test_a_stored_text_that_is_no_message_of_sistra_is_shown_as_stored():
     with translation.override("en"):
-        assert display_text("Audiencia de control en Puerto Maldonado") == "Audiencia de control en Puerto Maldonado"
+        assert (
+            display_text("Audiencia de control en Puerto Maldonado")
+            == "Audiencia de control en Puerto Maldonado"
+        )
         assert display_text("") == ""
 
 
