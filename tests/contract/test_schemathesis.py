@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 MAX_EXAMPLES = int(os.environ.get("SISTRA_SCHEMATHESIS_EXAMPLES", "12"))
 # per token; the whole test stays under four minutes on CI's two cores
-MAX_TIME = int(os.environ.get("SISTRA_SCHEMATHESIS_SECONDS", "100"))
+MAX_TIME = int(os.environ.get("SISTRA_SCHEMATHESIS_SECONDS", "80"))
 CHECKS = ",".join(
     [
         "not_a_server_error",
