@@ -153,3 +153,20 @@ def test_every_page_of_every_role_passes_axe_wcag_2_1_aa(browser, live_server, t
                     )
         print(f"axe: {pages} pages over {len(Role)} roles")
         assert not problems, "\n".join(problems)
+
+
+def test_the_check_sees_a_violation_when_there_is_one(browser, live_server):
+    """The walk above can only pass if axe runs: here a page with an unlabelled image and an unlabelled input
+    (added after loading) must give violations."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/login/")
+        page.evaluate(
+            "() => { document.querySelector('main').insertAdjacentHTML('beforeend',"
+            ' \'<img src="/static/none.png"><input type="text">\'); }'
+        )
+        rules = {v["id"] for v in _run_axe(page)}
+    finally:
+        context.close()
+    assert {"image-alt", "label"} <= rules
