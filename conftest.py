@@ -6,7 +6,11 @@ import pytest
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
+from sistra.audit.testing import let_test_flush_empty_the_audit_tables
 from sistra.core.testing import AgencyFactory, UserFactory
+
+# the audit tables refuse TRUNCATE on PostgreSQL; the flush after a transactional test may still empty them
+let_test_flush_empty_the_audit_tables()
 
 
 @pytest.fixture

@@ -25,3 +25,6 @@ urlpatterns = [
     path("intercambio/htcds/", include("sistra.interop.urls")),
     path("api/", include("config.api_urls")),
 ]
+
+# a 404 under /api/ is JSON, as the API schema documents
+handler404 = "sistra.core.api_contract.not_found"

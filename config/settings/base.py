@@ -234,11 +234,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "sistra.core.api_contract.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "sistra.core.api.exception_handler",
     # JSON only: the browsable API needs inline scripts that the Content-Security-Policy forbids.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # the usual three, refusing control characters in any field with 400 (sistra/core/api_contract.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "sistra.core.api_contract.JSONParser",
+        "sistra.core.api_contract.FormParser",
+        "sistra.core.api_contract.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SISTRA API",
@@ -246,11 +252,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # a PATCH body is documented as its serializer declares it: `version` is required where the server requires it
+    "COMPONENT_SPLIT_PATCH": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI from the sidecar package (PyPI), not a CDN: the network is closed and CSP forbids it.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # every operation documents its error answers too (400, 401, 403, 404…): sistra/core/openapi.py
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sistra.core.openapi.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "sistra.accounts.models.Agency.Kind",
         "DocumentKindEnum": "sistra.people.models.IdentityDocument.Kind",

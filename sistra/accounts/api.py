@@ -1,8 +1,10 @@
 """Agencies, read-only: the codes a client needs to share a case or name a fiscalía."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+
+from sistra.core.api import query_filters
 
 from .models import Agency
 
@@ -15,10 +17,14 @@ class AgencySerializer(serializers.ModelSerializer):
         fields = ["uuid", "code", "name", "kind", "distrito_fiscal"]
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=Agency.Kind.values, description="Tipo de institución."),
-    OpenApiParameter("distrito_fiscal", OpenApiTypes.STR, description="Código del distrito fiscal."),
-]))
+class AgencyFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Agency.Kind.choices, required=False, label=_("tipo"),
+                                   help_text=_("Tipo de institución."))
+    distrito_fiscal = serializers.CharField(required=False, allow_blank=True, label=_("distrito fiscal"),
+                                            help_text=_("Código del distrito fiscal."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[AgencyFilterSerializer]))
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AgencySerializer
     lookup_field = "uuid"
@@ -26,7 +32,9 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = Agency.objects.filter(is_active=True).order_by("name")
-        params = self.request.query_params
+        if self.action != "list":
+            return qs
+        params = query_filters(self.request, AgencyFilterSerializer)
         if kind := params.get("kind"):
             qs = qs.filter(kind=kind)
         if df := params.get("distrito_fiscal"):

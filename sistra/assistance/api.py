@@ -4,8 +4,7 @@ to share with the receiving agency); otherwise the identity fields are left out 
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -15,7 +14,7 @@ from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.models import Agency
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access
-from sistra.core.api import code_field, region_of
+from sistra.core.api import code_field, query_filters, region_of
 from sistra.core.models import Country, Ubigeo, localized
 from sistra.people.access import can_see_identity
 from sistra.people.api import age_band
@@ -63,7 +62,7 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
 
 
 class ProviderSerializer(serializers.ModelSerializer):
-    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     services = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
@@ -189,9 +188,14 @@ class AssistanceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return Response(data)
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
-    "box", OpenApiTypes.STR, enum=["inbox", "outbox", "overdue"],
-    description="Recibidas en curso, enviadas en curso o vencidas; sin él, todas las visibles.")]))
+class ReferralFilterSerializer(serializers.Serializer):
+    box = serializers.ChoiceField(choices=[("inbox", _("recibidas")), ("outbox", _("enviadas")),
+                                           ("overdue", _("vencidas"))], required=False, label=_("bandeja"),
+                                  help_text=_("Recibidas en curso, enviadas en curso o vencidas; sin él, todas "
+                                              "las visibles."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[ReferralFilterSerializer]))
 class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [AssistanceUser]
     serializer_class = ReferralSerializer
@@ -201,7 +205,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         user = self.request.user
-        box = self.request.query_params.get("box", "") if self.action == "list" else ""
+        box = query_filters(self.request, ReferralFilterSerializer).get("box", "") if self.action == "list" else ""
         qs = {"inbox": selectors.inbox, "outbox": selectors.outbox,
               "overdue": selectors.overdue_referrals}.get(box)
         qs = qs(user) if qs else access.visible_referrals(user).order_by("-sent_at")
@@ -283,16 +287,22 @@ class ServiceTypeViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ServiceType.objects.filter(is_active=True)
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("region", OpenApiTypes.STR, description="Código INEI del departamento, p. ej. 170000."),
-    OpenApiParameter("service", OpenApiTypes.STR, description="Código del servicio del catálogo."),
-]))
+class ProviderFilterSerializer(serializers.Serializer):
+    region = serializers.CharField(required=False, allow_blank=True, default="", label=_("región"),
+                                   help_text=_("Código INEI del departamento, p. ej. 170000."))
+    service = serializers.CharField(required=False, allow_blank=True, default="", label=_("servicio"),
+                                    help_text=_("Código del servicio del catálogo."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[ProviderFilterSerializer]))
 class ProviderViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AssistanceUser]
     serializer_class = ProviderSerializer
     lookup_field = "uuid"
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.provider_directory(region=params.get("region", ""), service=params.get("service", ""))
+        if self.action != "list":
+            return selectors.provider_directory()
+        params = query_filters(self.request, ProviderFilterSerializer)
+        return selectors.provider_directory(region=params["region"], service=params["service"])
 

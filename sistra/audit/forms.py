@@ -100,6 +100,11 @@ class AuditSearchForm(PlainLabelsMixin, forms.Form):
 
 
 class AuditExportForm(AuditSearchForm):
+    # the search form is on the same page with the same fields: ids of its own (one id per page)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_export_%s")
+        super().__init__(*args, **kwargs)
+
     export_purpose = forms.CharField(
         label=_("Finalidad de la exportación"), max_length=200, required=True,
         help_text=_("Obligatorio: quedará registrada junto con la exportación."),

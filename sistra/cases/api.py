@@ -17,7 +17,7 @@ from sistra.accounts.models import Agency
 from sistra.audit.masking import mask_changes
 from sistra.audit.models import AccessLog, ChangeEvent
 from sistra.audit.services import log_access_many
-from sistra.core.api import capability_required, code_field, require_capability
+from sistra.core.api import capability_required, code_field, query_filter_form, require_capability
 from sistra.core.models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
 from sistra.people.access import access_person, can_see_identity
 
@@ -229,12 +229,12 @@ class ChangeSerializer(serializers.ModelSerializer):
 
 class CaseFilterSerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=1900, max_value=2999, label=_("año"))
-    distrito_fiscal = serializers.CharField(required=False, label=_("distrito fiscal"))
-    region = serializers.CharField(required=False, label=_("región"),
+    distrito_fiscal = serializers.CharField(required=False, allow_blank=True, label=_("distrito fiscal"))
+    region = serializers.CharField(required=False, allow_blank=True, label=_("región"),
                                    help_text=_("Departamento del lugar de explotación: «08» o «080000»."))
-    stage = serializers.CharField(required=False, label=_("etapa"))
+    stage = serializers.CharField(required=False, allow_blank=True, label=_("etapa"))
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False, label=_("estado"))
-    exploitation = serializers.CharField(required=False, label=_("forma de explotación"))
+    exploitation = serializers.CharField(required=False, allow_blank=True, label=_("forma de explotación"))
     minor_victim = serializers.BooleanField(required=False, allow_null=True, default=None,
                                             label=_("con víctima menor de edad"))
     q = serializers.CharField(required=False, allow_blank=True, default="", label=_("búsqueda"))
@@ -433,8 +433,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         user = self.request.user
         if self.action != "list":
             return Case.objects.none()  # single cases are fetched only through access_case
-        filters = CaseFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = query_filter_form(self.request, CaseFilterSerializer)
         # names are searched only for users who may see them (the selector decides)
         return selectors.case_list(user, filters.to_filters())
 

@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency, User
-from sistra.core.models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
+from sistra.core.models import (
+    Country,
+    DistritoFiscal,
+    PenalArticle,
+    ProceduralStage,
+    Term,
+    Ubigeo,
+    article_order,
+    localized,
+)
 from sistra.core.validation import fmt
 from sistra.people.access import visible_persons
 from sistra.people.forms import DayField, PickerMixin, PlainLabelsMixin, ServiceErrorsMixin, search_text_field
@@ -233,7 +242,8 @@ class ArticleChoiceField(forms.ModelChoiceField):
 
 class ChargeForm(ServiceErrorsMixin, forms.Form):
     article = ArticleChoiceField(label=_("Artículo del Código Penal"), to_field_name="code",
-                                 queryset=PenalArticle.objects.order_by("-is_trafficking", "article", "valid_from"))
+                                 queryset=PenalArticle.objects.order_by("-is_trafficking", article_order(),
+                                                                          "valid_from"))
     offence_date = DayField(label=_("Fecha del delito"))
     defendant = forms.ModelChoiceField(label=_("Imputado"), required=False, to_field_name="uuid",
                                        queryset=CaseDefendant.objects.none(), empty_label=_("— Sin asignar —"))

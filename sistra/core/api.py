@@ -1,20 +1,26 @@
 """Shared API pieces: the exception handler that turns service refusals into 400 (and conflicts into 409)
 with Spanish messages per field, a capability permission, and the read-only reference lists."""
 
-import datetime
-
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from sistra.accounts.capabilities import Capability, has_capability
 
-from .models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
+from .models import (
+    Country,
+    DistritoFiscal,
+    PenalArticle,
+    ProceduralStage,
+    Term,
+    Ubigeo,
+    article_order,
+    localized,
+)
 from .text import normalize
 from .validation import ConflictError
 
@@ -126,7 +132,7 @@ class PenalArticleSerializer(serializers.ModelSerializer):
 
 class TermSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Term
@@ -158,31 +164,46 @@ class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
 
 
-def _parse_date(value: str, param: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise serializers.ValidationError(
-            {param: [_("Fecha no válida: use el formato AAAA-MM-DD.")]}
-        ) from None
+def query_filter_form(request, serializer_class) -> serializers.Serializer:
+    """The query parameters of a list, checked by a serializer: a value the schema does not allow (an unknown
+    enum value, a number that is not one) is a 400 naming the parameter, never a silently ignored filter."""
+    form = serializer_class(data=request.query_params)
+    # DRF reads an empty query value as "not given"; only a text filter may be empty (and then filters nothing),
+    # an empty number, yes/no or choice is as wrong as any other value outside the schema
+    blank = {name: [_("Este campo no puede estar en blanco.")] for name, field in form.fields.items()
+             if request.query_params.get(name) == "" and not getattr(field, "allow_blank", False)}
+    if blank:
+        raise serializers.ValidationError(blank)
+    form.is_valid(raise_exception=True)
+    return form
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("level", OpenApiTypes.STR, enum=Ubigeo.Level.values, description="Nivel del ubigeo."),
-    OpenApiParameter("parent", OpenApiTypes.STR, description="Código INEI del ubigeo padre."),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Parte del nombre (sin importar tildes) o del código."),
-]))
+def query_filters(request, serializer_class) -> dict:
+    return dict(query_filter_form(request, serializer_class).validated_data)
+
+
+class UbigeoFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Ubigeo.Level.choices, required=False, label=_("nivel"),
+                                    help_text=_("Nivel del ubigeo."))
+    parent = serializers.CharField(required=False, allow_blank=True, label=_("padre"), help_text=_("Código INEI del ubigeo padre."))
+    q = serializers.CharField(required=False, allow_blank=True, default="", label=_("búsqueda"),
+                              help_text=_("Parte del nombre (sin importar tildes) o del código."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[UbigeoFilterSerializer]))
 class UbigeoViewSet(ReferenceViewSet):
     serializer_class = UbigeoSerializer
 
     def get_queryset(self):
         qs = Ubigeo.objects.select_related("parent__parent").order_by("code")
-        params = self.request.query_params
+        if self.action != "list":
+            return qs
+        params = query_filters(self.request, UbigeoFilterSerializer)
         if level := params.get("level"):
             qs = qs.filter(level=level)
         if parent := params.get("parent"):
             qs = qs.filter(parent_id=parent)
-        if text := params.get("q", "").strip():
+        if text := params["q"].strip():
             if text.isdigit():
                 qs = qs.filter(code__startswith=text)
             else:
@@ -203,32 +224,40 @@ class DistritoFiscalViewSet(ReferenceViewSet):
     queryset = DistritoFiscal.objects.order_by("name")
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("in_force_on", OpenApiTypes.DATE,
-                     description="Solo las versiones vigentes en esa fecha (AAAA-MM-DD)."),
-    OpenApiParameter("article", OpenApiTypes.STR, description="Número de artículo, p. ej. 153-A."),
-    OpenApiParameter("is_trafficking", OpenApiTypes.BOOL, description="Solo artículos de trata de personas."),
-]))
+class PenalArticleFilterSerializer(serializers.Serializer):
+    in_force_on = serializers.DateField(required=False, label=_("vigente el"), error_messages={
+                                            "invalid": _("Fecha no válida: use el formato AAAA-MM-DD.")},
+                                        help_text=_("Solo las versiones vigentes en esa fecha (AAAA-MM-DD)."))
+    article = serializers.CharField(required=False, allow_blank=True, label=_("artículo"),
+                                    help_text=_("Número de artículo, p. ej. 153-A."))
+    is_trafficking = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                              label=_("de trata"), help_text=_("Solo artículos de trata de personas."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[PenalArticleFilterSerializer]))
 class PenalArticleViewSet(ReferenceViewSet):
     serializer_class = PenalArticleSerializer
 
     def get_queryset(self):
-        qs = PenalArticle.objects.order_by("valid_from", "article")
-        params = self.request.query_params
+        qs = PenalArticle.objects.order_by("valid_from", article_order())
+        if self.action != "list":
+            return qs
+        params = query_filters(self.request, PenalArticleFilterSerializer)
         if day := params.get("in_force_on"):
-            day = _parse_date(day, "in_force_on")
             qs = qs.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         if article := params.get("article"):
             qs = qs.filter(article__iexact=article.strip())
-        if (trafficking := params.get("is_trafficking")) is not None:
-            qs = qs.filter(is_trafficking=trafficking.lower() in {"1", "true", "si", "sí"})
+        if params["is_trafficking"] is not None:
+            qs = qs.filter(is_trafficking=params["is_trafficking"])
         return qs
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("vocabulary", OpenApiTypes.STR, enum=Term.Vocabulary.values,
-                     description="Vocabulario controlado."),
-]))
+class TermFilterSerializer(serializers.Serializer):
+    vocabulary = serializers.ChoiceField(choices=Term.Vocabulary.choices, required=False, label=_("vocabulario"),
+                                         help_text=_("Vocabulario controlado."))
+
+
+@extend_schema_view(list=extend_schema(parameters=[TermFilterSerializer]))
 class TermViewSet(viewsets.ReadOnlyModelViewSet):
     # Term codes are unique only within a vocabulary ("other" is in several), so a term is addressed as
     # /terms/{vocabulary}/{code}/.
@@ -238,7 +267,10 @@ class TermViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = Term.objects.select_related("parent").order_by("vocabulary", "sort_order", "name_es")
-        vocabulary = self.kwargs.get("vocabulary") or self.request.query_params.get("vocabulary")
+        if "vocabulary" in self.kwargs:
+            vocabulary = self.kwargs["vocabulary"]
+        else:
+            vocabulary = query_filters(self.request, TermFilterSerializer).get("vocabulary")
         if vocabulary:
             qs = qs.filter(vocabulary=vocabulary)
         return qs

@@ -6,3 +6,14 @@ class CoreConfig(AppConfig):
     name = "sistra.core"
     label = "core"
     verbose_name = _("Datos de referencia")
+
+    def ready(self):
+        from django.db.models import fields
+
+        from . import checks  # noqa: F401 — registers the static files check
+        from .api_contract import text_fields_take_only_text
+
+        text_fields_take_only_text()
+
+        # the first line of a required list: Django 6.1's "- Select an option -" has no Spanish translation
+        fields.BLANK_CHOICE_LABEL = _("— Elija una opción —")

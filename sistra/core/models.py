@@ -101,6 +101,14 @@ class DistritoFiscal(models.Model):
         return self.name
 
 
+def article_order():
+    """An expression to sort article numbers as Spanish does: Ñ between N and O (129-N, 129-Ñ, 129-O), on any
+    database collation (byte order would put Ñ after Z)."""
+    from django.db.models.functions import Replace, Upper
+
+    return Replace(Upper("article"), models.Value("Ñ"), models.Value("N~"))
+
+
 class PenalArticle(models.Model):
     """One version of a penal article, valid between two dates. A charge cites the version in force on
     the date of the offence."""

@@ -72,8 +72,8 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
     channel = forms.ChoiceField(label=_("Canal"), choices=Contact.Channel.choices, initial=Contact.Channel.PHONE)
     caller_phone = forms.CharField(
         label=_("Número del llamante"), required=False, max_length=30,
-        help_text=_("Se guarda cifrado para reconocer llamadas repetidas; el número solo se guarda con "
-                    "consentimiento."),
+        help_text=_("Para reconocer llamadas repetidas se guarda solo una huella (hash con clave) del número, "
+                    "de la que no se puede recuperar; el número mismo solo se guarda con consentimiento."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     caller_type = forms.ChoiceField(label=_("Tipo de llamante"), choices=Contact.CallerType.choices,
@@ -128,6 +128,13 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
         self.fields["channel"].widget.attrs["autofocus"] = True
         if not self.is_bound and "started_at" not in self.initial:
             self.initial["started_at"] = moment_text(timezone.now())
+
+    def clock(self) -> dict:
+        """What the call clock needs to count in the server's time whatever the browser's time zone: the
+        server's clock (UTC, in milliseconds) and the offset of the time zone the start is written in."""
+        now = timezone.now()
+        return {"server_now_ms": int(now.timestamp() * 1000),
+                "utc_offset_minutes": int(timezone.localtime(now).utcoffset().total_seconds() // 60)}
 
     def clean_ubigeo(self) -> str:
         text = self.cleaned_data["ubigeo"].strip()
@@ -211,6 +218,11 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
 
 
 class FollowUpForm(ServiceErrorsMixin, forms.Form):
+    # its own ids: the flag form on the same page has a `note` too (one id per page)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_follow_up_%s")
+        super().__init__(*args, **kwargs)
+
     note = forms.CharField(label=_("Qué hay que hacer"), max_length=500)
     due_at = MomentField(label=_("Para cuándo"), required=False)
 
@@ -220,6 +232,10 @@ class FollowUpCloseForm(forms.Form):
 
 
 class FlagForm(ServiceErrorsMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_flag_%s")
+        super().__init__(*args, **kwargs)
+
     kind = forms.ChoiceField(label=_("Marca"), choices=CallerFlag.Kind.choices)
     note = forms.CharField(label=_("Nota"), max_length=300, required=False)
 

@@ -83,6 +83,16 @@ def idempotency_key(*, line: str, started_at: datetime.datetime, phone_hash_valu
 # ---------------------------------------------------------------------------------------------------------
 
 
+def implied_end(started: datetime.datetime | None) -> datetime.datetime | None:
+    """The end of a contact saved without one: now (the operator saves when the call is over). A start in the
+    future is refused on its own; no end is made up for it, or the operator would read a second error about an
+    end they never typed."""
+    now = timezone.now()
+    if not started or started > now + CLOCK_SKEW:
+        return None
+    return max(now, started)
+
+
 def _check_times(errors: dict, started, ended) -> None:
     now = timezone.now()
     if not started:
@@ -327,8 +337,8 @@ def contact_create(
     """A contact the operator has finished (or a historical one from an import). When no end is given the
     contact ends now: the operator saves when the call is over."""
     agency = require_hotline_agency(actor, owner_agency)
-    if ended_at is None and started_at and source == Contact.Source.OPERATOR:
-        ended_at = max(timezone.now(), started_at)
+    if ended_at is None and source == Contact.Source.OPERATOR:
+        ended_at = implied_end(started_at)
     data = {
         "started_at": started_at, "ended_at": ended_at, "category": category, "channel": channel, "line": line,
         "caller_type": caller_type, "contact_consent": contact_consent, "caller_name": caller_name,
@@ -405,7 +415,7 @@ def contact_complete(
     data = {"line": current.line, "started_at": current.started_at, **fields,
             "police_notification": police_notification, "follow_up": follow_up}
     if not data.get("ended_at"):
-        data["ended_at"] = max(timezone.now(), data["started_at"]) if data.get("started_at") else None
+        data["ended_at"] = implied_end(data.get("started_at"))
     cleaned = _clean_contact(data, closing=True)
     for name, value in cleaned.items():
         setattr(current, name, value)

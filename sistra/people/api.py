@@ -293,7 +293,8 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=MatchRequestSerializer, responses=MatchSerializer(many=True), description=_(
         "Posibles registros existentes de la misma persona (mismo documento, mismos nombres sin importar "
         "tildes ni el orden de los apellidos, alias, fecha de nacimiento cercana), antes de registrar una nueva."))
-    @action(detail=False, methods=["post"])
+    # a plain list (never paginated, so the schema does not promise pages either), empty when nothing is alike
+    @action(detail=False, methods=["post"], pagination_class=None)
     def match(self, request):
         # Matching by name answers "is this person in the registry?": only for users who see identities.
         if not can_see_identity(request.user):

@@ -10,13 +10,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sistra.accounts.capabilities import Capability
-from sistra.core.api import capability_required
+from sistra.core.api import capability_required, query_filters
 
 from .forms import StatsFilterForm
 from .indicators import national_plan_indicators
 from .models import OpenDataRelease
 from .selectors import available_years, latest_run, load_figures
 from .sources import SOURCES
+
+
+def _filters(request):
+    """The dashboard's filters from the query: a year, region or code it does not offer is a 400."""
+    form = StatsFilterForm(request.query_params)
+    if not form.is_valid():
+        raise serializers.ValidationError({field: list(errors) for field, errors in form.errors.items()})
+    return form.filters()
+
 
 FILTER_PARAMETERS = [
     OpenApiParameter("desde", OpenApiTypes.INT, description=_("Desde el año (de la denuncia)")),
@@ -46,7 +55,7 @@ class FiguresView(APIView):
     )
     def get(self, request):
         run = latest_run()
-        filters = StatsFilterForm(request.query_params).filters()
+        filters = _filters(request)
         known = [f.code for s in SOURCES.values() for f in s.figures]
         asked = [c for c in (request.query_params.get("figuras") or "").split(",") if c]
         unknown = sorted(set(asked) - set(known))
@@ -77,23 +86,27 @@ class FiguresView(APIView):
         )
 
 
+class IndicatorsQuerySerializer(serializers.Serializer):
+    anio = serializers.IntegerField(required=False, min_value=1900, max_value=2999, label=_("año"),
+                                    help_text=_("Año de los indicadores; sin él, el último con datos."))
+
+
 class IndicatorsView(APIView):
     permission_classes = [capability_required(Capability.STATS_VIEW)]
 
     @extend_schema(
-        parameters=[OpenApiParameter("anio", OpenApiTypes.INT, required=True), *FILTER_PARAMETERS],
+        parameters=[IndicatorsQuerySerializer, *FILTER_PARAMETERS],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
         run = latest_run()
-        try:
-            year = int(request.query_params.get("anio", ""))
-        except ValueError:
+        year = query_filters(request, IndicatorsQuerySerializer).get("anio")
+        if year is None:
             years = available_years(run)
             if not years:
-                raise serializers.ValidationError({"anio": [_("Indique el año.")]}) from None
+                raise serializers.ValidationError({"anio": [_("Indique el año.")]})
             year = years[-1]
-        filters = StatsFilterForm(request.query_params).filters()
+        filters = _filters(request)
         return Response(
             {
                 "year": year,
@@ -113,26 +126,26 @@ class IndicatorsView(APIView):
         )
 
 
+class OpenDataReleaseSerializer(serializers.ModelSerializer):
+    years = serializers.SerializerMethodField()
+    tables = serializers.ListField(child=serializers.JSONField(), read_only=True)
+    files = serializers.ListField(child=serializers.JSONField(), read_only=True)
+
+    class Meta:
+        model = OpenDataRelease
+        fields = ["uuid", "status", "years", "created_at", "epsilon", "epsilon_per_table", "threshold",
+                  "k_anonymity", "tables", "files"]
+        read_only_fields = fields
+
+    def get_years(self, release) -> list[int]:
+        return [release.year_from, release.year_to]
+
+
 class OpenDataReleasesView(APIView):
     permission_classes = [capability_required(Capability.STATS_VIEW)]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenDataReleaseSerializer(many=True),
+                   description=_("Las últimas 100 publicaciones de datos abiertos, la más reciente primero."))
     def get(self, request):
         releases = OpenDataRelease.objects.order_by("-created_at")[:100]
-        return Response(
-            [
-                {
-                    "uuid": str(r.uuid),
-                    "status": r.status,
-                    "years": [r.year_from, r.year_to],
-                    "created_at": r.created_at.isoformat(),
-                    "epsilon": r.epsilon,
-                    "epsilon_per_table": r.epsilon_per_table,
-                    "threshold": r.threshold,
-                    "k_anonymity": r.k_anonymity,
-                    "tables": r.tables,
-                    "files": r.files,
-                }
-                for r in releases
-            ]
-        )
+        return Response(OpenDataReleaseSerializer(releases, many=True).data)

@@ -37,10 +37,16 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def svg_role(svg: str) -> str:
+    """An image, unless it holds links: an image's content is presentational, so links inside it would be
+    unreachable for assistive technology (axe: nested-interactive); a group of links keeps them reachable."""
+    return "group" if "<a " in svg else "img"
+
+
 def _wrap(svg: str, *, title: str, width: int, height: int, css: str) -> SafeString:
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
+        f'width="{width}" height="{height}" role="{svg_role(svg)}" aria-label="{escape(title)}" '
         f'font-family="DejaVu Sans, Arial, sans-serif" font-size="12">'
         f"<title>{escape(title)}</title>{svg}</svg>"
     )

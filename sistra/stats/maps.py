@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from . import dimensions as dim
+from .charts import svg_role
 
 PERU_DIR = Path(__file__).resolve().parent.parent / "core" / "data" / "peru"
 FILES = {
@@ -214,7 +215,8 @@ def choropleth(
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="map map-{level}" '
         f'viewBox="0 0 {proj.width} {proj.height}" '
-        f'width="{proj.width}" height="{proj.height}" role="img" aria-label="{escape(title)}" '
+        f'width="{proj.width}" height="{proj.height}" role="{svg_role("".join(parts))}" '
+        f'aria-label="{escape(title)}" '
         f'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">'
         f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
     )
@@ -348,7 +350,7 @@ def sankey(
     )
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart sankey" viewBox="0 -4 {width} {height + 4}" '
-        f'width="{width}" height="{height + 4}" role="img" aria-label="{escape(title)}" '
+        f'width="{width}" height="{height + 4}" role="{svg_role("".join(parts))}" aria-label="{escape(title)}" '
         f'font-family="DejaVu Sans, Arial, sans-serif" font-size="11"><title>{escape(title)}</title>'
         f"{heading}{''.join(parts)}</svg>"
     )

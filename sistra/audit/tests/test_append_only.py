@@ -87,5 +87,40 @@ def test_the_application_user_is_the_one_refused(rows):
                        "'audit_accesslog'::regclass) AND NOT tgisinternal ORDER BY tgname")
         triggers = [name for (name,) in cursor.fetchall()]
     assert user
-    assert triggers == ["audit_accesslog_append_only", "audit_changeevent_append_only"]
+    assert triggers == ["audit_accesslog_append_only", "audit_accesslog_no_truncate",
+                        "audit_changeevent_append_only", "audit_changeevent_no_truncate"]
     _refused("DELETE FROM audit_accesslog")
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_truncate_is_refused_even_to_the_tables_owner(rows, table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableowner = current_user FROM pg_tables WHERE tablename = %s", [table])
+        assert cursor.fetchone()[0] is True  # the test runs as the owner: no missing grant is what stops it
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        before = cursor.fetchone()[0]
+        # the rows were written in this test's transaction: their foreign keys are checked now, not at commit
+        # (PostgreSQL refuses a TRUNCATE with checks pending, before any trigger is asked)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert before >= 1
+
+    _refused(f"TRUNCATE {table}")
+    _refused(f"TRUNCATE {table} CASCADE")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        assert cursor.fetchone()[0] == before
+
+
+def test_a_transactional_test_can_still_empty_the_audit_tables_after_itself():
+    """Django's flush (tests only: sistra/audit/testing.py) lifts the refusal for its own TRUNCATE and puts it
+    back in the same transaction."""
+    from django.core.management.color import no_style
+
+    statements = connection.ops.sql_flush(no_style(), ["audit_accesslog", "audit_changeevent"])
+
+    assert statements[0].startswith("ALTER TABLE audit_changeevent DISABLE TRIGGER audit_changeevent_no_truncate")
+    assert statements[-1].startswith("ALTER TABLE audit_accesslog ENABLE TRIGGER audit_accesslog_no_truncate")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE %s AND tgenabled = 'O'", ["%_no_truncate"])
+        assert cursor.fetchone()[0] == 2

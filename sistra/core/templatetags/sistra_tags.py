@@ -131,3 +131,11 @@ def can(user, capabilities: str) -> bool:
     from sistra.accounts.capabilities import Capability, has_capability
 
     return any(has_capability(user, Capability(name.strip())) for name in capabilities.split(","))
+
+
+@register.filter
+def in_language(stored: str) -> str:
+    """A stored Spanish message (a history summary) in the reader's language (sistra/core/stored_text.py)."""
+    from sistra.core.stored_text import display_text
+
+    return display_text(stored)

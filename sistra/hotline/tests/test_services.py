@@ -349,3 +349,14 @@ def test_the_overdue_check_runs_as_a_task(operator, contact, police_unit):
     PoliceReport.objects.filter(pk=report.pk).update(sent_at=minutes_ago(60 * 48), ack_due_at=minutes_ago(60))
     result = check_overdue_reports.enqueue()
     assert result.return_value == 1
+
+
+def test_a_start_in_the_future_is_the_only_error_when_no_end_was_typed(operator):
+    with pytest.raises(ValidationError) as exc:
+        make_contact(operator, started_at=timezone.now() + datetime.timedelta(hours=2), ended_at=None)
+    assert list(exc.value.message_dict) == ["started_at"]
+
+
+def test_a_contact_saved_without_an_end_still_ends_now(operator):
+    contact = make_contact(operator, started_at=minutes_ago(4), ended_at=None)
+    assert minutes_ago(1) < contact.ended_at <= timezone.now()

@@ -11,7 +11,13 @@ def test_bars_are_proportional_escaped_and_linked():
     widths = [float(w) for w in __import__("re").findall(r'<rect x="230" y="\d+" width="([\d.]+)"', svg)]
     assert widths[0] == 2 * widths[1]
     assert ">x</text>" in svg  # a suppressed value is shown as x
-    assert 'role="img"' in svg and "<title>Título</title>" in svg
+    # it holds a link, so it is a group of links, not an image (axe: nested-interactive)
+    assert 'role="group"' in svg and "<title>Título</title>" in svg
+
+
+def test_a_chart_without_links_is_an_image():
+    svg = charts.hbar([charts.Item("A", 10), charts.Item("B", 5)], title="Título")
+    assert 'role="img"' in svg and "<a " not in svg
 
 
 def test_columns_and_funnel_render_every_item():

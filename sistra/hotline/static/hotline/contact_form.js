@@ -82,25 +82,31 @@
     }
   }, true);
 
-  // The call clock: time since the start written in the form (dd/mm/aaaa hh:mm[:ss], the operator's time).
+  // The call clock: time since the start written in the form (dd/mm/aaaa hh:mm[:ss], in the server's time
+  // zone, Lima), counted on the server's clock: the browser's time zone and clock do not matter. The server
+  // gives its UTC time (data-server-now) and the offset of the zone the start is written in (data-utc-offset).
   var clock = document.getElementById("call-clock");
   var startField = form.elements.started_at;
+  var offsetMinutes = clock ? +clock.getAttribute("data-utc-offset") || 0 : 0;
+  var skew = clock && clock.getAttribute("data-server-now") ? +clock.getAttribute("data-server-now") - Date.now() : 0;
 
   function startTime() {
     var match = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec((startField.value || "").trim());
     if (!match) {
       return null;
     }
-    return new Date(+match[3], +match[2] - 1, +match[1], +match[4], +match[5], +(match[6] || 0));
+    // the written wall time, read as UTC, then moved by the zone's offset: a UTC instant
+    return Date.UTC(+match[3], +match[2] - 1, +match[1], +match[4], +match[5], +(match[6] || 0)) -
+      offsetMinutes * 60000;
   }
 
   function tick() {
     var start = startTime();
-    if (!start) {
+    if (start === null) {
       clock.hidden = true;
       return;
     }
-    var seconds = Math.max(0, Math.floor((Date.now() - start.getTime()) / 1000));
+    var seconds = Math.max(0, Math.floor((Date.now() + skew - start) / 1000));
     var minutes = Math.floor(seconds / 60);
     var hours = Math.floor(minutes / 60);
     var text = (hours ? hours + ":" + String(minutes % 60).padStart(2, "0") : String(minutes)) + ":" +

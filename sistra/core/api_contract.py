@@ -1,0 +1,111 @@
+"""The API keeps the word of its schema whatever the input: it answers in JSON when no route matches (a
+malformed UUID included), and it refuses with 400 any control character (NUL among them) or lone surrogate in
+any field of a body, lookup codes included, before a serializer sends it to the database — where PostgreSQL
+would refuse a NUL with a server error. Tabs and line breaks are text, not control here."""
+
+import unicodedata
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.defaults import page_not_found
+from rest_framework import pagination, parsers, serializers
+from rest_framework.exceptions import NotFound
+
+API_PREFIX = "/api/"
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+CONTROL_MESSAGE = gettext_lazy("Contiene caracteres de control no permitidos.")
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) in {"Cc", "Cs"} and c not in ALLOWED_CONTROLS for c in text)
+
+
+def not_found(request, exception=None):
+    """handler404: JSON under /api/, the usual page elsewhere."""
+    if is_api(request):
+        return JsonResponse({"detail": _("No encontrado.")}, status=404)
+    return page_not_found(request, exception)
+
+
+def _bad(value) -> bool:
+    """Whether a parsed value holds a control character anywhere (keys of nested objects included)."""
+    if isinstance(value, str):
+        return has_control_characters(value)
+    if isinstance(value, dict):
+        return any(_bad(k) or _bad(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_bad(v) for v in value)
+    return False
+
+
+def refuse_control_characters(data) -> None:
+    """A 400 naming each top-level field that holds a control character somewhere inside it."""
+    if hasattr(data, "lists"):  # a QueryDict: several values per key
+        items = [(key, values) for key, values in data.lists()]
+    elif isinstance(data, dict):
+        items = list(data.items())
+    else:
+        if _bad(data):
+            raise serializers.ValidationError({"non_field_errors": [CONTROL_MESSAGE]})
+        return
+    errors = {}
+    for key, value in items:
+        if _bad(key):
+            errors["non_field_errors"] = [CONTROL_MESSAGE]
+        elif _bad(value):
+            errors[key] = [CONTROL_MESSAGE]
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        refuse_control_characters(data)
+        return data
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        refuse_control_characters(data)
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        result = super().parse(stream, media_type, parser_context)
+        refuse_control_characters(result.data)
+        return result
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """DRF's, except that an empty `page` (`?page=`) is as invalid as `?page=abc`, as the schema (an integer)
+    says, instead of meaning the first page."""
+
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":
+            raise NotFound(self.invalid_page_message.format(page_number="", message=_("Página vacía.")))
+        return super().get_page_number(request, paginator)
+
+
+def text_fields_take_only_text() -> None:
+    """DRF's CharField turns a JSON number into text (`0` → "0"); the schema says string, so a number is
+    refused with DRF's own "not a valid string" message. Form and query values are always text, unchanged.
+    Called once, from CoreConfig.ready()."""
+    original = serializers.CharField.to_internal_value
+    if getattr(original, "takes_only_text", False):
+        return
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return original(self, data)
+
+    to_internal_value.takes_only_text = True
+    serializers.CharField.to_internal_value = to_internal_value
