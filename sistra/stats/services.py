@@ -22,7 +22,7 @@ from sistra.audit.services import record_change
 
 from . import dimensions as dim
 from .aggregation import current_run
-from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, suppress_sharing_totals, suppress_table
+from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, dp_partition_by_year, protect_columns
 from .exports import CTDC_COLUMNS, ctdc_records, to_csv
 from .models import FactVictim, OpenDataRelease
 from .selectors import StatsFilters, load_figures
@@ -30,15 +30,18 @@ from .selectors import StatsFilters, load_figures
 logger = logging.getLogger(__name__)
 
 MAX_TOTAL_EPSILON = 10.0
-# Year × category tables published with suppression; those in one group share their yearly totals.
+# One published view per population (see docs/decisions/0180): cases are published exact, with suppression;
+# victims are published with differential privacy only — never both, so that no noisy number can be set
+# against an exact one to recover what suppression hid.
+# Year × category tables of cases, published with suppression; they share their yearly totals.
 SUPPRESSED_GROUPS = {
-    "victims": ["victims_by_sex", "victims_by_age_band", "victims_by_nationality", "victims_by_origin_dept"],
     "cases": ["cases_by_df", "cases_by_stage", "cases_by_status", "cases_by_outcome"],
 }
-# Non-additive figures: published without totals (a victim may be in two categories).
-SUPPRESSED_ALONE = ["victims_by_form", "victims_by_exploitation_dept", "attrition"]
+# Published without totals: the attrition steps are not a partition of the cases.
+SUPPRESSED_ALONE = ["attrition"]
 # Differentially private tables: a person counts once (their first record in the period) and adds at most
-# `sensitivity` to the table.
+# `sensitivity` to the table. A table whose categories are a partition publishes its yearly totals, made
+# consistent with its cells by the library's b-ary tree post-processing.
 DP_TABLES = [
     ("dp_victims_by_sex", _("Víctimas por año y sexo (privacidad diferencial)"), 1),
     ("dp_victims_by_age_band", _("Víctimas por año y grupo de edad (privacidad diferencial)"), 1),
@@ -49,6 +52,8 @@ DP_TABLES = [
     ),
     ("dp_victims_by_form", _("Víctimas por año y forma de explotación (privacidad diferencial)"), 2),
 ]
+# Categories that overlap (a person with two forms counts in both): no totals.
+DP_WITHOUT_TOTALS = {"dp_victims_by_form"}
 
 
 REFRESH_GRACE = datetime.timedelta(minutes=10)
@@ -187,7 +192,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             grids.append([[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys])
         # no period totals per category: a release for a longer period would give away the last year by
         # difference; the yearly totals are shared by the whole group and hidden alike
-        protected = suppress_sharing_totals(grids, threshold=threshold, row_totals=False)
+        protected = protect_columns(grids, threshold=threshold)
         for code, figure_keys, table in zip(group, keys, protected, strict=True):
             figure = data[code].figure
             rows = [
@@ -213,9 +218,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         figure = data[code].figure
         figure_keys = data[code].ordered_keys()
         grid = [[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys]
-        table = (
-            suppress_table(grid, threshold=threshold, row_totals=False, col_totals=False) if grid else None
-        )
+        table = protect_columns([grid], threshold=threshold, totals=False)[0] if grid else None
         rows = [
             [key, figure.label(key), *[_shown(table.get(i, j)) for j in range(len(years))]]
             for i, key in enumerate(figure_keys)
@@ -234,20 +237,30 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             }
         )
 
-    # 2. differential privacy
+    # 2. differential privacy, post-processed: non-negative integers, totals that add up, and the same
+    # suppression as the exact tables applied to the noisy ones (zeros and small noisy values look alike,
+    # and no total gives a hidden noisy value away)
     counts = _dp_counts(run, years)
     for code, title, sensitivity in DP_TABLES:
         domain, matrix = counts[code]
-        flat = [matrix[(y, k)] for k in domain for y in years]
-        noisy = dp_counts(flat, epsilon=release.epsilon_per_table, sensitivity=sensitivity)
-        rows = []
-        for i, key in enumerate(domain):
-            values = noisy.values[i * len(years) : (i + 1) * len(years)]
-            # rounding small noisy counts away is post-processing: it costs no privacy and keeps the rule
-            # that no published cell is under the threshold
-            rows.append(
-                [key, _dp_label(code, key), *[v if v == 0 or v >= threshold else SUPPRESSED for v in values]]
+        grid = [[matrix[(y, k)] for y in years] for k in domain]
+        with_totals = code not in DP_WITHOUT_TOTALS
+        if with_totals:
+            noisy = dp_partition_by_year(grid, epsilon=release.epsilon_per_table)
+        else:
+            flat = dp_counts(
+                [v for row in grid for v in row], epsilon=release.epsilon_per_table, sensitivity=sensitivity
             )
+            noisy = flat
+            noisy_grid = [flat.values[i * len(years) : (i + 1) * len(years)] for i in range(len(domain))]
+        noisy_grid = noisy.grid if with_totals else noisy_grid
+        table = protect_columns([noisy_grid], threshold=threshold, totals=with_totals)[0]
+        rows = [
+            [key, _dp_label(code, key), *[_shown(table.get(i, j)) for j in range(len(years))]]
+            for i, key in enumerate(domain)
+        ]
+        if with_totals:
+            rows.append(["", _("Total"), *[_shown(table.col_total(j)) for j in range(len(years))]])
         name = f"{code}.csv"
         files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
         tables.append(
@@ -256,12 +269,13 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
                 "title": str(title),
                 "method": "dp",
                 "epsilon": noisy.epsilon,
-                "sensitivity": sensitivity,
+                "sensitivity": noisy.sensitivity,
                 "scale": noisy.scale,
                 "mechanism": noisy.mechanism,
                 "file": name,
                 "rows": len(domain),
                 "threshold": threshold,
+                "suppressed": len(table.suppressed),
             }
         )
 
