@@ -10,6 +10,7 @@ import json
 import logging
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,7 +25,7 @@ from . import dimensions as dim
 from .aggregation import current_run
 from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, dp_partition_by_year, protect_columns
 from .exports import CTDC_COLUMNS, ctdc_records, to_csv
-from .models import FactVictim, OpenDataRelease
+from .models import FactVictim, OpenDataRelease, PrivacyBudget, PrivacySpend
 from .selectors import StatsFilters, load_figures
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,17 @@ def open_data_release_request(
     run = current_run()
     if run is None and not errors:
         errors["__all__"] = [_("Aún no hay estadísticas calculadas: actualícelas antes de publicar.")]
+    if not errors:
+        records = FactVictim.objects.filter(run=run, year__gte=year_from, year__lte=year_to).count()
+        minimum = min_release_records()
+        if records < minimum:
+            errors["__all__"] = [
+                _(
+                    "El periodo tiene muy pocos registros para publicarlo: %(n)s víctimas, se necesitan al "
+                    "menos %(min)s."
+                )
+                % {"n": records, "min": minimum}
+            ]
     if errors:
         raise ValidationError(errors)
     release = OpenDataRelease.objects.create(
@@ -128,10 +140,129 @@ def open_data_release_request(
         },
         summary=_("Publicación de datos abiertos %(a)s–%(b)s solicitada") % {"a": year_from, "b": year_to},
     )
+    privacy_budget_spend(actor=actor, release=release)
     from .tasks import publish_open_data
 
     transaction.on_commit(lambda: publish_open_data.enqueue(str(release.uuid)))
     return release
+
+
+def min_release_records() -> int:
+    return int(getattr(settings, "STATS_RELEASE_MIN_RECORDS", 50))
+
+
+def default_budget_per_year() -> float:
+    return float(getattr(settings, "STATS_DP_BUDGET_PER_YEAR", 4.0))
+
+
+def _budget_for(*, actor, scope: str, year: int) -> PrivacyBudget:
+    budget = PrivacyBudget.objects.select_for_update().filter(scope=scope, year=year).first()
+    if budget is None:
+        budget = PrivacyBudget.objects.create(scope=scope, year=year, epsilon=default_budget_per_year())
+        record_change(
+            actor=actor,
+            action="create",
+            instance=budget,
+            after={"scope": scope, "year": year, "epsilon": budget.epsilon},
+            summary=_("Presupuesto de privacidad %(year)s: ε %(e)s") % {"year": year, "e": budget.epsilon},
+        )
+    return budget
+
+
+def privacy_budget_spend(*, actor, release: OpenDataRelease) -> list[PrivacySpend]:
+    """Spend the release's ε on the budget of every year it reads, or refuse the release. A person counts in
+    one year of a release only, so the years compose in parallel: each year is charged the release's whole ε
+    (the sum over its noisy tables, which compose sequentially)."""
+    scope = PrivacyBudget.Scope.CASE_DATA
+    spends, refused = [], []
+    for year in range(release.year_from, release.year_to + 1):
+        budget = _budget_for(actor=actor, scope=scope, year=year)
+        spent = sum(budget.spends.values_list("epsilon", flat=True))
+        left = budget.epsilon - spent
+        if release.epsilon > left + 1e-9:
+            refused.append(
+                _(
+                    "El presupuesto de privacidad de %(year)s no alcanza: quedan ε %(left)s de %(limit)s y "
+                    "esta publicación gastaría ε %(cost)s."
+                )
+                % {
+                    "year": year,
+                    "left": _number(max(left, 0)),
+                    "limit": _number(budget.epsilon),
+                    "cost": _number(release.epsilon),
+                }
+            )
+            continue
+        spends.append(PrivacySpend(budget=budget, release=release, epsilon=release.epsilon))
+    if refused:
+        raise ValidationError({"epsilon_per_table": refused})
+    for spend in spends:
+        spend.save()
+        record_change(
+            actor=actor,
+            action="create",
+            instance=spend.budget,
+            root=release,
+            after={"year": spend.budget.year, "epsilon": spend.epsilon, "release": str(release.uuid)},
+            summary=_("Gasto de privacidad ε %(e)s en %(year)s")
+            % {"e": _number(spend.epsilon), "year": spend.budget.year},
+        )
+    return spends
+
+
+def privacy_budget_set(*, actor, year: int, epsilon: float) -> PrivacyBudget:
+    """Set the ε of one year of case data (audited). It may not go below what was already spent."""
+    if not has_capability(actor, Capability.OPEN_DATA_PUBLISH):
+        raise ValidationError(_("Su rol no le permite administrar el presupuesto de privacidad."))
+    if not epsilon or epsilon <= 0:
+        raise ValidationError({"epsilon": [_("El épsilon debe ser mayor que cero.")]})
+    with transaction.atomic():
+        budget, created = PrivacyBudget.objects.select_for_update().get_or_create(
+            scope=PrivacyBudget.Scope.CASE_DATA, year=year, defaults={"epsilon": epsilon}
+        )
+        spent = sum(budget.spends.values_list("epsilon", flat=True))
+        if epsilon + 1e-9 < spent:
+            raise ValidationError(
+                {
+                    "epsilon": [
+                        _("Ya se gastó ε %(spent)s de %(year)s: el presupuesto no puede ser menor.")
+                        % {"spent": _number(spent), "year": year}
+                    ]
+                }
+            )
+        before = None if created else {"epsilon": budget.epsilon}
+        budget.epsilon = epsilon
+        budget.save(update_fields=["epsilon", "updated_at"])
+        record_change(
+            actor=actor,
+            action="create" if created else "update",
+            instance=budget,
+            before=before,
+            after={"year": year, "epsilon": epsilon},
+            summary=_("Presupuesto de privacidad %(year)s: ε %(e)s") % {"year": year, "e": _number(epsilon)},
+        )
+    return budget
+
+
+def privacy_budgets(year_from: int, year_to: int) -> list[dict]:
+    """The budget of each year (the default when none was set yet), what was spent and what is left."""
+    budgets = {
+        b.year: b
+        for b in PrivacyBudget.objects.filter(
+            scope=PrivacyBudget.Scope.CASE_DATA, year__gte=year_from, year__lte=year_to
+        ).prefetch_related("spends")
+    }
+    out = []
+    for year in range(year_from, year_to + 1):
+        budget = budgets.get(year)
+        limit = budget.epsilon if budget else default_budget_per_year()
+        spent = sum(s.epsilon for s in budget.spends.all()) if budget else 0.0
+        out.append({"year": year, "limit": limit, "spent": spent, "left": max(limit - spent, 0.0)})
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def open_data_release_build(*, release: OpenDataRelease) -> OpenDataRelease:
