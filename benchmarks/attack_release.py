@@ -23,6 +23,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--years", default="2015-2025")
     parser.add_argument("--epsilon", type=float, default=0.5)
+    parser.add_argument("--reuse", action="store_true", help="keep the database and its current statistics")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if "attack" not in url:
@@ -42,12 +43,13 @@ def main() -> int:
     from sistra.stats.services import open_data_release_build, open_data_release_request, release_file
     from sistra.stats.tests.attacker import attack
 
-    with connection.cursor() as cursor:
-        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    call_command("demo", "--no-serve", verbosity=0)
-    if args.cases:
-        call_command("seed", "--cases", str(args.cases), "--seed", "5000", verbosity=0)
-    refresh_aggregates()
+    if not args.reuse:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        call_command("demo", "--no-serve", verbosity=0)
+        if args.cases:
+            call_command("seed", "--cases", str(args.cases), "--seed", "5000", verbosity=0)
+        refresh_aggregates()
     analyst = User.objects.filter(role=Role.ANALYST).first()
     year_from, year_to = map(int, args.years.split("-"))
     release = open_data_release_request(
