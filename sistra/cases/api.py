@@ -237,6 +237,15 @@ class CaseFilterSerializer(serializers.Serializer):
                                             label=_("con víctima menor de edad"))
     q = serializers.CharField(required=False, allow_blank=True, default="", label=_("búsqueda"))
 
+    def validate_q(self, value: str) -> str:
+        # a case number has digits; a text without any is a name, and a name never goes in a URL
+        if value.strip() and not any(ch.isdigit() for ch in value):
+            raise serializers.ValidationError(
+                _("La búsqueda por nombre no va en la dirección: busque por número de carpeta, o por nombre en "
+                  "la lista de casos de SISTRA (que envía la búsqueda por POST).")
+            )
+        return value
+
     def to_filters(self) -> selectors.CaseFilters:
         data = dict(self.validated_data)
         if region := data.get("region"):
