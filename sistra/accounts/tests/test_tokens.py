@@ -2,6 +2,7 @@ import datetime
 import hashlib
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -44,6 +45,8 @@ def signed_in_with_second_factor(user) -> Client:
     from sistra.accounts.mfa import current_totp_code, ensure_demo_totp
 
     ensure_demo_totp(user)
+    # allauth refuses a code already used (kept in the cache): another test may have used this one
+    cache.clear()
     client = Client()
     response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
@@ -395,6 +398,7 @@ def test_an_identity_roles_token_after_a_password_only_sign_in_asks_for_the_seco
     assert response["Location"].startswith(reverse("mfa_reauthenticate"))
     assert not ApiToken.objects.exists()
     # after the code, allauth resumes the very POST: the token is created
+    cache.clear()  # allauth refuses a code already used (kept in the cache)
     resumed = client.post(response["Location"], {"code": current_totp_code(prosecutor)})
     assert resumed.status_code == 200 and resumed.context["secret"]
     assert ApiToken.objects.filter(user=prosecutor, name="Nuevo").exists()
