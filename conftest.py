@@ -126,3 +126,26 @@ def _purge_celery_queues(app) -> None:
     with app.connection_for_write() as connection:
         for queue in ("default", "stats"):
             connection.default_channel.queue_purge(queue)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _identity_url_guard():
+    """Collect the identities of the test data as they are created (see sistra.core.url_guard)."""
+    from sistra.core import url_guard
+
+    url_guard.install()
+    yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from sistra.core import url_guard
+
+    if url_guard.FOUND:
+        lines = [f"  {test}: {url}  ← {what}" for test, url, what in url_guard.FOUND[:50]]
+        message = "Identity in a URL (name, document or phone of the test data):\n" + "\n".join(lines)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        else:
+            print(message)
+        session.exitstatus = 1

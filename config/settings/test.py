@@ -8,3 +8,7 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 
 # The suite logs users in with `client.force_login`, which passes no MFA step; the MFA tests turn it on.
 SISTRA_REQUIRE_MFA = False
+
+# Every URL asked of the test client and the live server is checked for names, documents and phones of the test
+# data (sistra.core.url_guard; the root conftest.py fails the session on any).
+MIDDLEWARE = ["sistra.core.url_guard.RecordUrls", *MIDDLEWARE]  # noqa: F405

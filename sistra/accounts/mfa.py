@@ -80,3 +80,16 @@ def current_totp_code(user, *, at: float | None = None) -> str | None:
     secret = decrypt(authenticator.data["secret"])
     counter = int(time.time() if at is None else at) // app_settings.TOTP_PERIOD
     return format_hotp_value(hotp_value(secret, counter))
+
+
+def second_factor_within(request, max_age: int) -> bool:
+    """Whether this session passed a second factor (at login or on MFA re-authentication) in the last
+    `max_age` seconds — allauth records each authentication with its method."""
+    from allauth.account.authentication import get_authentication_records
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    latest = max((r.get("at", 0) for r in records if r.get("method") == "mfa"), default=0)
+    return time.time() - latest < max_age

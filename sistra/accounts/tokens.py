@@ -4,6 +4,7 @@ of a secret is stored; the secret is shown once, when it is created. The API rea
 the same user, capabilities and access functions as that user's pages."""
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -19,7 +20,10 @@ from rest_framework.exceptions import AuthenticationFailed
 from sistra.audit.services import record_change, snapshot
 
 from .capabilities import Capability, Role, has_capability
+from .mfa import mfa_required
 from .models import API_TOKEN_MAX_DAYS, ApiToken, User, default_token_expiry
+
+logger = logging.getLogger(__name__)
 
 KEYWORDS = (b"bearer", b"token")
 PREFIX_LENGTH = 8
@@ -66,9 +70,22 @@ def _may_manage_tokens_of(actor, user: User) -> bool:
 
 
 @transaction.atomic
-def token_create(*, actor, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *,
+    actor,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    second_factor_verified: bool = False,
+    allow_without_mfa: bool = False,
+) -> tuple[ApiToken, str]:
     """A new token for `user`; returns it with its secret, which is not stored and cannot be shown again.
-    `expires_at` defaults to 90 days from now and may be at most a year away (by the calendar of Lima)."""
+    `expires_at` defaults to 90 days from now and may be at most a year away (by the calendar of Lima).
+
+    A token of a role that sees identities is as good as a signed-in session that passed its second factor,
+    so it is issued only right after a second-factor check (`second_factor_verified`, which the web view sets
+    after allauth's MFA re-authentication), or — for service accounts created on the command line — with the
+    explicit `allow_without_mfa`, which is written to the history and the log."""
     # only the user themself (or the command line) creates a token: a secret someone else chose for you is
     # one they also know. Administrators may revoke tokens, not create them.
     if actor is not None and actor.pk != user.pk:
@@ -93,6 +110,14 @@ def token_create(*, actor, user: User, name: str, expires_at: datetime | None = 
         ]
     if errors:
         raise ValidationError(errors)
+    without_mfa = mfa_required(user) and not second_factor_verified
+    if without_mfa and not allow_without_mfa:
+        raise ValidationError(
+            _(
+                "El rol de este usuario ve datos de identidad: un token de API solo se crea justo después de "
+                "confirmar la verificación en dos pasos."
+            )
+        )
     active = tokens_of(user).filter(revoked_at__isnull=True, expires_at__gt=now).count()
     if active >= MAX_ACTIVE_TOKENS:
         raise ValidationError(
@@ -104,10 +129,13 @@ def token_create(*, actor, user: User, name: str, expires_at: datetime | None = 
         user=user, name=name, key_prefix=secret[:PREFIX_LENGTH], key_hash=hash_secret(secret),
         expires_at=expires_at,
     )
-    record_change(
-        actor=actor, action="create", instance=token, root=user,
-        after=snapshot(token, exclude=_AUDIT_EXCLUDE), summary=_("Token de API creado"),
-    )
+    after = snapshot(token, exclude=_AUDIT_EXCLUDE)
+    summary = _("Token de API creado")
+    if without_mfa:
+        after["without_second_factor"] = True
+        summary = _("Token de API creado sin segundo factor (cuenta de servicio)")
+        logger.warning("API token %s created without a second factor for user %s", token.uuid, user.pk)
+    record_change(actor=actor, action="create", instance=token, root=user, after=after, summary=summary)
     return token, secret
 
 

@@ -3,19 +3,25 @@ the answer page and never again) and revoke."""
 
 import datetime
 
+from allauth.account.internal.flows.reauthentication import suspend_request
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from .decorators import require_recent_auth
+from .mfa import has_second_factor, mfa_required, second_factor_within
 from .models import API_TOKEN_DEFAULT_DAYS, API_TOKEN_MAX_DAYS
 from .tokens import MAX_ACTIVE_TOKENS, own_token, token_create, token_revoke, tokens_of
+
+# a token of a role that sees identities needs a second factor passed in the last five minutes
+SECOND_FACTOR_MAX_AGE = 300
 
 
 def _default_expiry_date() -> datetime.date:
@@ -79,12 +85,20 @@ def token_list(request):
 @require_POST
 @require_recent_auth(max_age=300)
 def token_create_view(request):
+    identity_role = mfa_required(request.user)
+    if identity_role and not second_factor_within(request, SECOND_FACTOR_MAX_AGE):
+        if not has_second_factor(request.user):
+            messages.warning(request, _(
+                "Su rol ve datos de identidad: configure la verificación en dos pasos antes de crear un token."))
+            return redirect("mfa_activate_totp")
+        # allauth asks for the code and then resumes this very POST
+        return suspend_request(request, reverse("mfa_reauthenticate"))
     form = TokenCreateForm(request.POST)
     if form.is_valid():
         try:
             token, secret = token_create(
                 actor=request.user, user=request.user, name=form.cleaned_data["name"],
-                expires_at=form.expires_at(),
+                expires_at=form.expires_at(), second_factor_verified=identity_role,
             )
         except ValidationError as exc:
             form.apply_service_errors(exc)

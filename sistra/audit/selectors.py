@@ -18,6 +18,7 @@ from sistra.accounts.capabilities import Capability, has_capability
 
 from .masking import MaskedChange, mask_change, mask_changes
 from .models import AccessLog, ChangeEvent
+from .scopes import scope_condition
 
 HISTORY_LIMIT = 200
 
@@ -65,15 +66,19 @@ def can_audit(actor) -> bool:
 
 
 def auditable_access_logs(actor) -> QuerySet[AccessLog]:
+    """A national auditor sees every read; an agency's auditor the reads of records its agency owns or was
+    given (sistra.audit.scopes)."""
     if not can_audit(actor):
         return AccessLog.objects.none()
-    return AccessLog.objects.all()
+    condition = scope_condition(actor, "object_uuid", "person_uuid")
+    return AccessLog.objects.all() if condition is None else AccessLog.objects.filter(condition)
 
 
 def auditable_changes(actor) -> QuerySet[ChangeEvent]:
     if not can_audit(actor):
         return ChangeEvent.objects.none()
-    return ChangeEvent.objects.all()
+    condition = scope_condition(actor, "root_uuid")
+    return ChangeEvent.objects.all() if condition is None else ChangeEvent.objects.filter(condition)
 
 
 def _common(qs, filters: AuditFilters):

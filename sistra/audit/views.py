@@ -32,7 +32,8 @@ from sistra.people.models import Person
 
 from . import selectors
 from .forms import AuditExportForm, AuditSearchForm
-from .services import log_export
+from .models import AccessLog
+from .services import log_access, log_export
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -62,10 +63,21 @@ def _results(request, form: AuditSearchForm):
     return page_obj, rows
 
 
+def _log_search(user, search: AuditSearchForm, what: str) -> None:
+    """Auditors are audited too: every search they run is an access-log row (purpose "audit") naming the
+    filters used — the auditor is the record, as nothing else is read yet."""
+    used = {name: str(search.cleaned_data.get(name)) for name in AuditSearchForm.FILTER_FIELDS
+            if search.cleaned_data.get(name) not in (None, "")}
+    log_access(actor=user, instance=user, fields=sorted(used), purpose=AccessLog.Purpose.AUDIT,
+               detail=f"{what}: {json.dumps(used, ensure_ascii=False, sort_keys=True)}")
+
+
 def _render_log(request, search: AuditSearchForm, export_form: AuditExportForm | None = None, *, status=200):
     page_obj, rows = (None, [])
     if search.is_valid():
         page_obj, rows = _results(request, search)
+        if request.GET:
+            _log_search(request.user, search, "audit_search")
     query = {name: search.data[name] for name in AuditSearchForm.FILTER_FIELDS if search.data.get(name)}
     if export_form is None:
         export_form = AuditExportForm(initial=query)
@@ -92,6 +104,8 @@ def audit_person(request, person_uuid):
     if person is None:
         raise Http404
     qs = selectors.person_access_log(request.user, person.uuid)
+    log_access(actor=request.user, instance=request.user, fields=["person"], purpose=AccessLog.Purpose.AUDIT,
+               detail=f"audit_person: {person.uuid}")
     page_obj = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audit/person.html", {
         "person": person, "page_obj": page_obj, "rows": selectors.access_rows(page_obj.object_list),

@@ -91,3 +91,8 @@ def persons_in_visible_cases(actor) -> Q:
         | Q(Exists(CaseDefendant.objects.filter(person=OuterRef("pk"), case__in=cases)))
         | Q(Exists(CaseParty.objects.filter(person=OuterRef("pk"), case__in=cases)))
     )
+
+
+def cases_of_agency_for_audit(agency_id):
+    """Provider for sistra.audit.scopes: the uuids of the cases an agency owns, prosecutes or was given."""
+    return Case.objects.filter(_agency_condition(agency_id)).values_list("uuid", flat=True)

@@ -242,6 +242,15 @@ class CaseFilterSerializer(serializers.Serializer):
                                        label=_("plazo"), help_text=_("«overdue»: vencidos; «due7»: vencen en los "
                                                                      "próximos 7 días (hoy incluido)."))
 
+    def validate_q(self, value: str) -> str:
+        # a case number has digits; a text without any is a name, and a name never goes in a URL
+        if value.strip() and not any(ch.isdigit() for ch in value):
+            raise serializers.ValidationError(
+                _("La búsqueda por nombre no va en la dirección: busque por número de carpeta, o por nombre en "
+                  "la lista de casos de SISTRA (que envía la búsqueda por POST).")
+            )
+        return value
+
     def to_filters(self) -> selectors.CaseFilters:
         data = dict(self.validated_data)
         if region := data.get("region"):

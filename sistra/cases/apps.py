@@ -13,3 +13,9 @@ class CasesConfig(AppConfig):
         from .access import persons_in_visible_cases
 
         register_person_visibility(persons_in_visible_cases)
+
+        from sistra.audit.scopes import register_audit_scope
+
+        from .access import cases_of_agency_for_audit
+
+        register_audit_scope(cases_of_agency_for_audit)

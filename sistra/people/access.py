@@ -78,3 +78,12 @@ def access_person(actor, person_uuid, *, write: bool = False) -> Person:
 
 def exists_in(queryset) -> Exists:
     return Exists(queryset)
+
+
+def persons_of_agency_for_audit(agency_id):
+    """Provider for sistra.audit.scopes: the uuids of the persons an agency registered or was given (a share,
+    with or without identity)."""
+    from .sharing import active_person_shares
+
+    shared = Exists(active_person_shares(agency_id).filter(person=OuterRef("pk")))
+    return Person.objects.filter(Q(owner_agency_id=agency_id) | Q(shared)).values_list("uuid", flat=True)

@@ -3,14 +3,13 @@ Identity (names, aliases, documents, birth date, notes) is in a response only fo
 otherwise the fields are left out altogether and the person is known by the pseudonym `code`."""
 
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, ExpressionWrapper, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from sistra.accounts.capabilities import Capability
@@ -211,10 +210,24 @@ class MatchSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------------------
 
 
+class PersonSearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, help_text=_(
+        "Código seudónimo (P-XXXXXXXX); y, para roles que ven identidades, número de documento o nombres y "
+        "alias."))
+    page = serializers.IntegerField(min_value=1, default=1)
+
+
+class PersonSearchResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = PersonSerializer(many=True)
+
+
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter(
-        "q", OpenApiTypes.STR,
-        description=_("Búsqueda por nombres y alias (por seudónimo si el usuario no ve identidades)."))]),
+    list=extend_schema(description=_(
+        "Personas visibles para el usuario. Para buscar por código, documento o nombre use "
+        "POST /api/v1/persons/search/: ninguno de esos datos va en la dirección.")),
     retrieve=extend_schema(responses=PersonSerializer),
     create=extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer}),
     partial_update=extend_schema(request=PersonUpdateSerializer, responses=PersonSerializer),
@@ -229,16 +242,11 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):
         user = self.request.user
         qs = visible_persons(user)
-        text = self.request.query_params.get("q", "").strip() if self.action == "list" else ""
-        if text:
-            # Names are searched only among the persons whose identity the user may see; otherwise the answer
-            # would tell who is behind a pseudonym. Everyone may look a pseudonym up.
-            by_code = Q(code__iexact=text)
-            if can_see_identity(user):
-                named = selectors.person_search(user, text).filter(identity_condition(user)).values("pk")
-                qs = qs.filter(by_code | Q(pk__in=named))
-            else:
-                qs = qs.filter(by_code)
+        if self.action == "list" and "q" in self.request.query_params:
+            # a name, document or code in a URL ends up in access logs, proxies and browser histories
+            raise ValidationError({"q": [_(
+                "La búsqueda de personas no va en la dirección: use POST /api/v1/persons/search/ con "
+                "{\"q\": …}.")]})
         if not can_see_identity(user):
             qs = qs.order_by("code")
         return person_queryset(user, qs)
@@ -289,6 +297,29 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             data["documents"] = _documents(data["documents"])
         person = services.person_update(actor=request.user, person=person, expected_version=version, **data)
         return self._output(person)
+
+    @extend_schema(request=PersonSearchSerializer, responses=PersonSearchResultSerializer, description=_(
+        "Busca personas por código seudónimo (todos) y por número de documento o nombres y alias (solo roles "
+        "que ven identidades, entre las personas cuya identidad pueden ver). El texto va en el cuerpo; las "
+        "páginas se piden con «page» en el cuerpo, sin enlaces que lo repitan."))
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        form = PersonSearchSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = request.user
+        found = selectors.person_find(user, form.validated_data["q"])
+        queryset = person_queryset(user, Person.objects.filter(pk__in=found.values("pk")))
+        ordering = ["code"] if not can_see_identity(user) else [
+            "last_name_paternal", "last_name_maternal", "first_names", "pk"]
+        size = self.paginator.page_size
+        count = queryset.count()
+        pages = max(1, -(-count // size))
+        page = min(form.validated_data["page"], pages)
+        with transaction.atomic():
+            persons = list(queryset.order_by(*ordering)[(page - 1) * size: page * size])
+            data = self.get_serializer(persons, many=True).data
+            log_identity_reads(user, persons)
+        return Response({"count": count, "page": page, "pages": pages, "results": data})
 
     @extend_schema(request=MatchRequestSerializer, responses=MatchSerializer(many=True), description=_(
         "Posibles registros existentes de la misma persona (mismo documento, mismos nombres sin importar "

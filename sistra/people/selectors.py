@@ -134,3 +134,23 @@ def person_search(actor, text: str) -> QuerySet[Person]:
     for token in tokens:
         qs = qs.filter(Q(search_key__contains=token) | Q(aliases__alias_key__contains=token))
     return qs.distinct()
+
+
+def person_find(actor, text: str) -> QuerySet[Person]:
+    """What the person search box finds: the pseudonym code (P-XXXXXXXX) among the persons the user may see;
+    and, for roles that see identities, a document number (DNI, passport…) and names or aliases among the
+    persons whose identity they may see. The text always travels in a POST body, never in a URL."""
+    from .access import can_see_identity, identity_persons, visible_persons
+
+    text = (text or "").strip()
+    if not text or "\x00" in text:
+        return Person.objects.none()
+    by_code = Q(code__iexact=text)
+    if not can_see_identity(actor):
+        return visible_persons(actor).filter(by_code)
+    number = "".join(ch for ch in text if ch.isalnum())
+    found = Q(pk__in=identity_persons(actor).filter(documents__number__iexact=number).values("pk")) if (
+        number and any(ch.isdigit() for ch in number)
+    ) else Q(pk__in=[])
+    named = person_search(actor, text).values("pk")
+    return visible_persons(actor).filter(by_code | found | Q(pk__in=named)).distinct()

@@ -24,7 +24,7 @@ from sistra.cases.selectors import person_case_roles
 from sistra.core.views_lookup import FIELD_NAME
 
 from . import services
-from .access import access_person, can_see_identity, visible_persons
+from .access import access_person, can_see_identity
 from .forms import (
     DocumentFormSet,
     PersonEditForm,
@@ -34,7 +34,7 @@ from .forms import (
     person_label,
     person_options,
 )
-from .selectors import find_matches, person_search
+from .selectors import find_matches, person_find
 
 PAGE_SIZE = 25
 IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal", "date_of_birth", "documents",
@@ -49,12 +49,8 @@ def person_list(request):
     form = PersonSearchForm(request.POST if request.method == "POST" else None)
     page_obj = None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
-        text = form.cleaned_data["q"].strip()
-        if identity:
-            persons = person_search(user, text)
-        else:
-            # without access to identities only the pseudonym code can be searched
-            persons = visible_persons(user).filter(code__iexact=text)
+        # code for everyone; document number and names only for roles that see identities
+        persons = person_find(user, form.cleaned_data["q"])
         persons = persons.prefetch_related("documents").order_by(
             "last_name_paternal", "last_name_maternal", "first_names", "pk")
         page_obj = Paginator(persons, PAGE_SIZE).get_page(request.POST.get("page"))

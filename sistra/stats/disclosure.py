@@ -204,6 +204,59 @@ def suppress_sharing_totals(
         shared |= hidden_totals
 
 
+def protect_columns(
+    tables: Sequence[Sequence[Sequence[int]]], *, threshold: int | None = None, totals: bool = True
+) -> list[SuppressedTable]:
+    """Suppression for release tables of categories × years that publish, at most, their yearly totals (no
+    period totals per category), where the tables of one group count the same population and so share their
+    yearly totals. Each year is then one equation, and a hidden cell can be anything between 0 and the sum of
+    the hidden cells of its year. So:
+
+    - primary: every cell and total under the threshold, **zeros included** (a zero must look like a small
+      count, or the «x» next to it is one);
+    - complementary: in a year with hidden cells and a published total, hide the smallest published cells
+      until at least two are hidden and together they hold at least `threshold` — then every hidden cell
+      ranges over an interval at least `threshold` wide (0 … their sum), whatever else is published;
+    - a total hidden in one table is hidden in all (it is the same number), and a year with a hidden total
+      publishes none of its cells under the threshold (they are all ≤ the total).
+
+    Without totals (`totals=False`: categories that overlap) each hidden cell is unbounded and only the
+    primary rule applies."""
+    threshold = THRESHOLD if threshold is None else threshold
+    grids = [extend(cells) if cells else [[0]] for cells in tables]
+    n_years = max((len(g[0]) - 1 for g in grids), default=0)
+    hidden_totals = set()
+    if totals:
+        for grid in grids:
+            last = len(grid) - 1
+            hidden_totals |= {j for j in range(len(grid[0]) - 1) if grid[last][j] < threshold}
+    results = []
+    for grid in grids:
+        n_rows, n_cols = len(grid) - 1, len(grid[0]) - 1
+        unpublished = {(i, n_cols) for i in range(n_rows + 1)}
+        if not totals:
+            unpublished |= {(n_rows, j) for j in range(n_cols)}
+        primary = {(i, j) for i in range(n_rows) for j in range(n_cols) if grid[i][j] < threshold}
+        primary |= {(n_rows, j) for j in hidden_totals if j < n_cols}
+        hidden = set(unpublished) | primary
+        for j in range(min(n_cols, n_years)):
+            if not totals or (n_rows, j) in hidden:
+                continue
+            column = [i for i in range(n_rows) if (i, j) in hidden]
+            if not column:
+                continue
+            shown = sorted((grid[i][j], i) for i in range(n_rows) if (i, j) not in hidden)
+            while len(column) < 2 or sum(grid[i][j] for i in column) < threshold:
+                if not shown:  # cannot happen when the total ≥ threshold is published; hide it anyway
+                    hidden.add((n_rows, j))
+                    break
+                _, i = shown.pop(0)
+                hidden.add((i, j))
+                column.append(i)
+        results.append(SuppressedTable(values=grid, hidden=hidden, unpublished=unpublished, primary=primary))
+    return results
+
+
 def find_witness(values: list[list[int]], hidden: set[Cell], target: Cell) -> dict[Cell, int] | None:
     """A change (cell → +1/-1) of hidden cells only, keeping every row and column equation and every count
     non-negative, that changes `target`; None if there is none (the target could be recovered)."""
@@ -350,6 +403,57 @@ def dp_counts(counts: Sequence[int], *, epsilon: float, sensitivity: int = 1) ->
     return NoisyCounts(
         values=[max(0, int(v)) for v in noisy], epsilon=float(spent), sensitivity=sensitivity, scale=scale
     )
+
+
+@dataclass(frozen=True)
+class NoisyPartition:
+    """A categories × years table of noisy counts made consistent: every value a non-negative integer, and
+    the yearly totals (`totals`) the sums of the cells."""
+
+    grid: list[list[int]]
+    totals: list[int]
+    epsilon: float
+    sensitivity: int
+    scale: float
+    mechanism: str = (
+        "laplace (discrete) on a b-ary tree per year, OpenDP make_b_ary_tree + make_consistent_b_ary_tree"
+    )
+
+
+def dp_partition_by_year(grid: Sequence[Sequence[int]], *, epsilon: float) -> NoisyPartition:
+    """Noisy counts of a table whose categories are a partition of the persons of each year, each person in
+    one year only (so the years compose in parallel and the table costs ε once). Per year, OpenDP builds the
+    two-level tree (the year's total over its categories), adds discrete Laplace noise to every node — the
+    library certifies ε for one person, who changes one node per level — and makes the tree consistent by
+    least squares (`make_consistent_b_ary_tree`). Rounding to non-negative integers and taking the totals as
+    the sums of the rounded cells is post-processing: it costs no privacy."""
+    import opendp.prelude as dp
+
+    if epsilon <= 0 or not math.isfinite(epsilon):
+        raise ValueError("epsilon must be positive")
+    dp.enable_features("contrib")
+    n_cats = len(grid)
+    n_years = len(grid[0]) if grid else 0
+    if n_cats == 0:
+        return NoisyPartition(grid=[], totals=[0] * n_years, epsilon=epsilon, sensitivity=1, scale=0.0)
+    branching = max(n_cats, 2)
+    levels = 2
+    scale = levels / epsilon
+    space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
+    tree = dp.t.make_b_ary_tree(*space, leaf_count=branching, branching_factor=branching)
+    measurement = tree >> dp.m.then_laplace(scale=scale)
+    spent = measurement.map(1)
+    if spent > epsilon * (1 + 1e-9):
+        raise ValueError(f"mechanism spends {spent} > {epsilon}")
+    consistent = dp.t.make_consistent_b_ary_tree(branching_factor=branching)
+    out = [[0] * n_years for _ in range(n_cats)]
+    for j in range(n_years):
+        leaves = [int(grid[i][j]) for i in range(n_cats)] + [0] * (branching - n_cats)
+        estimate = consistent(measurement(leaves))
+        for i in range(n_cats):
+            out[i][j] = max(0, round(estimate[i]))
+    totals = [sum(out[i][j] for i in range(n_cats)) for j in range(n_years)]
+    return NoisyPartition(grid=out, totals=totals, epsilon=float(spent), sensitivity=1, scale=scale)
 
 
 # --- k-anonymity --------------------------------------------------------------------------------------------

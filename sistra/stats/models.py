@@ -198,3 +198,49 @@ class OpenDataRelease(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.year_from}–{self.year_to} ({self.created_at:%Y-%m-%d})"
+
+
+class PrivacyBudget(PublicModel):
+    """How much differential privacy (ε) may ever be spent on one year of one scope of data. Every noisy
+    release that reads that year spends from it (see docs/decisions/0181); a release that would go over is
+    refused."""
+
+    class Scope(models.TextChoices):
+        CASE_DATA = "case_data", _("Datos de casos (víctimas)")
+
+    scope = models.CharField(_("ámbito"), max_length=20, choices=Scope.choices, default=Scope.CASE_DATA)
+    year = models.SmallIntegerField(_("año"))
+    epsilon = models.FloatField(_("épsilon disponible"))
+
+    class Meta:
+        ordering = ["scope", "year"]
+        verbose_name = _("presupuesto de privacidad")
+        verbose_name_plural = _("presupuestos de privacidad")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "year"], name="privacybudget_one_per_scope_year"),
+            models.CheckConstraint(condition=models.Q(epsilon__gt=0), name="privacybudget_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.year}: ε {self.epsilon:g}"
+
+
+class PrivacySpend(models.Model):
+    """ε spent on one year's budget by one release."""
+
+    budget = models.ForeignKey(PrivacyBudget, on_delete=models.PROTECT, related_name="spends")
+    release = models.ForeignKey(OpenDataRelease, on_delete=models.PROTECT, related_name="spends")
+    epsilon = models.FloatField(_("épsilon gastado"))
+    created_at = models.DateTimeField(_("gastado"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["budget__year", "created_at"]
+        verbose_name = _("gasto de privacidad")
+        verbose_name_plural = _("gastos de privacidad")
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "release"], name="privacyspend_one_per_release_year"),
+            models.CheckConstraint(condition=models.Q(epsilon__gt=0), name="privacyspend_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget.year}: ε {self.epsilon:g}"

@@ -10,6 +10,7 @@ import json
 import logging
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,23 +23,26 @@ from sistra.audit.services import record_change
 
 from . import dimensions as dim
 from .aggregation import current_run
-from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, suppress_sharing_totals, suppress_table
+from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, dp_partition_by_year, protect_columns
 from .exports import CTDC_COLUMNS, ctdc_records, to_csv
-from .models import FactVictim, OpenDataRelease
+from .models import FactVictim, OpenDataRelease, PrivacyBudget, PrivacySpend
 from .selectors import StatsFilters, load_figures
 
 logger = logging.getLogger(__name__)
 
 MAX_TOTAL_EPSILON = 10.0
-# Year × category tables published with suppression; those in one group share their yearly totals.
+# One published view per population (see docs/decisions/0180): cases are published exact, with suppression;
+# victims are published with differential privacy only — never both, so that no noisy number can be set
+# against an exact one to recover what suppression hid.
+# Year × category tables of cases, published with suppression; they share their yearly totals.
 SUPPRESSED_GROUPS = {
-    "victims": ["victims_by_sex", "victims_by_age_band", "victims_by_nationality", "victims_by_origin_dept"],
     "cases": ["cases_by_df", "cases_by_stage", "cases_by_status", "cases_by_outcome"],
 }
-# Non-additive figures: published without totals (a victim may be in two categories).
-SUPPRESSED_ALONE = ["victims_by_form", "victims_by_exploitation_dept", "attrition"]
+# Published without totals: the attrition steps are not a partition of the cases.
+SUPPRESSED_ALONE = ["attrition"]
 # Differentially private tables: a person counts once (their first record in the period) and adds at most
-# `sensitivity` to the table.
+# `sensitivity` to the table. A table whose categories are a partition publishes its yearly totals, made
+# consistent with its cells by the library's b-ary tree post-processing.
 DP_TABLES = [
     ("dp_victims_by_sex", _("Víctimas por año y sexo (privacidad diferencial)"), 1),
     ("dp_victims_by_age_band", _("Víctimas por año y grupo de edad (privacidad diferencial)"), 1),
@@ -49,6 +53,8 @@ DP_TABLES = [
     ),
     ("dp_victims_by_form", _("Víctimas por año y forma de explotación (privacidad diferencial)"), 2),
 ]
+# Categories that overlap (a person with two forms counts in both): no totals.
+DP_WITHOUT_TOTALS = {"dp_victims_by_form"}
 
 
 REFRESH_GRACE = datetime.timedelta(minutes=10)
@@ -97,6 +103,17 @@ def open_data_release_request(
     run = current_run()
     if run is None and not errors:
         errors["__all__"] = [_("Aún no hay estadísticas calculadas: actualícelas antes de publicar.")]
+    if not errors:
+        records = FactVictim.objects.filter(run=run, year__gte=year_from, year__lte=year_to).count()
+        minimum = min_release_records()
+        if records < minimum:
+            errors["__all__"] = [
+                _(
+                    "El periodo tiene muy pocos registros para publicarlo: %(n)s víctimas, se necesitan al "
+                    "menos %(min)s."
+                )
+                % {"n": records, "min": minimum}
+            ]
     if errors:
         raise ValidationError(errors)
     release = OpenDataRelease.objects.create(
@@ -123,10 +140,129 @@ def open_data_release_request(
         },
         summary=_("Publicación de datos abiertos %(a)s–%(b)s solicitada") % {"a": year_from, "b": year_to},
     )
+    privacy_budget_spend(actor=actor, release=release)
     from .tasks import publish_open_data
 
     transaction.on_commit(lambda: publish_open_data.enqueue(str(release.uuid)))
     return release
+
+
+def min_release_records() -> int:
+    return int(getattr(settings, "STATS_RELEASE_MIN_RECORDS", 50))
+
+
+def default_budget_per_year() -> float:
+    return float(getattr(settings, "STATS_DP_BUDGET_PER_YEAR", 4.0))
+
+
+def _budget_for(*, actor, scope: str, year: int) -> PrivacyBudget:
+    budget = PrivacyBudget.objects.select_for_update().filter(scope=scope, year=year).first()
+    if budget is None:
+        budget = PrivacyBudget.objects.create(scope=scope, year=year, epsilon=default_budget_per_year())
+        record_change(
+            actor=actor,
+            action="create",
+            instance=budget,
+            after={"scope": scope, "year": year, "epsilon": budget.epsilon},
+            summary=_("Presupuesto de privacidad %(year)s: ε %(e)s") % {"year": year, "e": budget.epsilon},
+        )
+    return budget
+
+
+def privacy_budget_spend(*, actor, release: OpenDataRelease) -> list[PrivacySpend]:
+    """Spend the release's ε on the budget of every year it reads, or refuse the release. A person counts in
+    one year of a release only, so the years compose in parallel: each year is charged the release's whole ε
+    (the sum over its noisy tables, which compose sequentially)."""
+    scope = PrivacyBudget.Scope.CASE_DATA
+    spends, refused = [], []
+    for year in range(release.year_from, release.year_to + 1):
+        budget = _budget_for(actor=actor, scope=scope, year=year)
+        spent = sum(budget.spends.values_list("epsilon", flat=True))
+        left = budget.epsilon - spent
+        if release.epsilon > left + 1e-9:
+            refused.append(
+                _(
+                    "El presupuesto de privacidad de %(year)s no alcanza: quedan ε %(left)s de %(limit)s y "
+                    "esta publicación gastaría ε %(cost)s."
+                )
+                % {
+                    "year": year,
+                    "left": _number(max(left, 0)),
+                    "limit": _number(budget.epsilon),
+                    "cost": _number(release.epsilon),
+                }
+            )
+            continue
+        spends.append(PrivacySpend(budget=budget, release=release, epsilon=release.epsilon))
+    if refused:
+        raise ValidationError({"epsilon_per_table": refused})
+    for spend in spends:
+        spend.save()
+        record_change(
+            actor=actor,
+            action="create",
+            instance=spend.budget,
+            root=release,
+            after={"year": spend.budget.year, "epsilon": spend.epsilon, "release": str(release.uuid)},
+            summary=_("Gasto de privacidad ε %(e)s en %(year)s")
+            % {"e": _number(spend.epsilon), "year": spend.budget.year},
+        )
+    return spends
+
+
+def privacy_budget_set(*, actor, year: int, epsilon: float) -> PrivacyBudget:
+    """Set the ε of one year of case data (audited). It may not go below what was already spent."""
+    if not has_capability(actor, Capability.OPEN_DATA_PUBLISH):
+        raise ValidationError(_("Su rol no le permite administrar el presupuesto de privacidad."))
+    if not epsilon or epsilon <= 0:
+        raise ValidationError({"epsilon": [_("El épsilon debe ser mayor que cero.")]})
+    with transaction.atomic():
+        budget, created = PrivacyBudget.objects.select_for_update().get_or_create(
+            scope=PrivacyBudget.Scope.CASE_DATA, year=year, defaults={"epsilon": epsilon}
+        )
+        spent = sum(budget.spends.values_list("epsilon", flat=True))
+        if epsilon + 1e-9 < spent:
+            raise ValidationError(
+                {
+                    "epsilon": [
+                        _("Ya se gastó ε %(spent)s de %(year)s: el presupuesto no puede ser menor.")
+                        % {"spent": _number(spent), "year": year}
+                    ]
+                }
+            )
+        before = None if created else {"epsilon": budget.epsilon}
+        budget.epsilon = epsilon
+        budget.save(update_fields=["epsilon", "updated_at"])
+        record_change(
+            actor=actor,
+            action="create" if created else "update",
+            instance=budget,
+            before=before,
+            after={"year": year, "epsilon": epsilon},
+            summary=_("Presupuesto de privacidad %(year)s: ε %(e)s") % {"year": year, "e": _number(epsilon)},
+        )
+    return budget
+
+
+def privacy_budgets(year_from: int, year_to: int) -> list[dict]:
+    """The budget of each year (the default when none was set yet), what was spent and what is left."""
+    budgets = {
+        b.year: b
+        for b in PrivacyBudget.objects.filter(
+            scope=PrivacyBudget.Scope.CASE_DATA, year__gte=year_from, year__lte=year_to
+        ).prefetch_related("spends")
+    }
+    out = []
+    for year in range(year_from, year_to + 1):
+        budget = budgets.get(year)
+        limit = budget.epsilon if budget else default_budget_per_year()
+        spent = sum(s.epsilon for s in budget.spends.all()) if budget else 0.0
+        out.append({"year": year, "limit": limit, "spent": spent, "left": max(limit - spent, 0.0)})
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def open_data_release_build(*, release: OpenDataRelease) -> OpenDataRelease:
@@ -187,7 +323,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             grids.append([[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys])
         # no period totals per category: a release for a longer period would give away the last year by
         # difference; the yearly totals are shared by the whole group and hidden alike
-        protected = suppress_sharing_totals(grids, threshold=threshold, row_totals=False)
+        protected = protect_columns(grids, threshold=threshold)
         for code, figure_keys, table in zip(group, keys, protected, strict=True):
             figure = data[code].figure
             rows = [
@@ -213,9 +349,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         figure = data[code].figure
         figure_keys = data[code].ordered_keys()
         grid = [[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys]
-        table = (
-            suppress_table(grid, threshold=threshold, row_totals=False, col_totals=False) if grid else None
-        )
+        table = protect_columns([grid], threshold=threshold, totals=False)[0] if grid else None
         rows = [
             [key, figure.label(key), *[_shown(table.get(i, j)) for j in range(len(years))]]
             for i, key in enumerate(figure_keys)
@@ -234,20 +368,30 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             }
         )
 
-    # 2. differential privacy
+    # 2. differential privacy, post-processed: non-negative integers, totals that add up, and the same
+    # suppression as the exact tables applied to the noisy ones (zeros and small noisy values look alike,
+    # and no total gives a hidden noisy value away)
     counts = _dp_counts(run, years)
     for code, title, sensitivity in DP_TABLES:
         domain, matrix = counts[code]
-        flat = [matrix[(y, k)] for k in domain for y in years]
-        noisy = dp_counts(flat, epsilon=release.epsilon_per_table, sensitivity=sensitivity)
-        rows = []
-        for i, key in enumerate(domain):
-            values = noisy.values[i * len(years) : (i + 1) * len(years)]
-            # rounding small noisy counts away is post-processing: it costs no privacy and keeps the rule
-            # that no published cell is under the threshold
-            rows.append(
-                [key, _dp_label(code, key), *[v if v == 0 or v >= threshold else SUPPRESSED for v in values]]
+        grid = [[matrix[(y, k)] for y in years] for k in domain]
+        with_totals = code not in DP_WITHOUT_TOTALS
+        if with_totals:
+            noisy = dp_partition_by_year(grid, epsilon=release.epsilon_per_table)
+        else:
+            flat = dp_counts(
+                [v for row in grid for v in row], epsilon=release.epsilon_per_table, sensitivity=sensitivity
             )
+            noisy = flat
+            noisy_grid = [flat.values[i * len(years) : (i + 1) * len(years)] for i in range(len(domain))]
+        noisy_grid = noisy.grid if with_totals else noisy_grid
+        table = protect_columns([noisy_grid], threshold=threshold, totals=with_totals)[0]
+        rows = [
+            [key, _dp_label(code, key), *[_shown(table.get(i, j)) for j in range(len(years))]]
+            for i, key in enumerate(domain)
+        ]
+        if with_totals:
+            rows.append(["", _("Total"), *[_shown(table.col_total(j)) for j in range(len(years))]])
         name = f"{code}.csv"
         files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
         tables.append(
@@ -256,12 +400,13 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
                 "title": str(title),
                 "method": "dp",
                 "epsilon": noisy.epsilon,
-                "sensitivity": sensitivity,
+                "sensitivity": noisy.sensitivity,
                 "scale": noisy.scale,
                 "mechanism": noisy.mechanism,
                 "file": name,
                 "rows": len(domain),
                 "threshold": threshold,
+                "suppressed": len(table.suppressed),
             }
         )
 

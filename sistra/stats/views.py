@@ -268,7 +268,15 @@ def _release(request, release_uuid) -> OpenDataRelease:
 @require_GET
 def open_data_detail(request, release_uuid):
     release = _release(request, release_uuid)
-    return render(request, "stats/open_data_detail.html", {"release": release})
+    return render(
+        request,
+        "stats/open_data_detail.html",
+        {
+            "release": release,
+            "spent_here": sum(s.epsilon for s in release.spends.all()),
+            "budgets": services.privacy_budgets(release.year_from, release.year_to),
+        },
+    )
 
 
 @never_cache

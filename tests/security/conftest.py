@@ -401,7 +401,8 @@ def build_world() -> World:
     except ImportError:  # before API tokens of its own, SISTRA used DRF's
         r["api_token"], r["api_secret"] = None, None
     else:
-        r["api_token"], r["api_secret"] = token_create(actor=prosecutor, user=prosecutor, name="Integración")
+        r["api_token"], r["api_secret"] = token_create(actor=prosecutor, user=prosecutor, name="Integración",
+                                                              second_factor_verified=True)
 
     # --- statistics ---
     r["release"] = OpenDataRelease.objects.create(
@@ -1095,15 +1096,17 @@ def _api_routes() -> dict[str, Route]:
         "api-stage-detail": Route(PAGE, **api, kwargs=lambda w, s: {"code": "denuncia"}),
         "api-agency-list": Route(PAGE, **api),
         "api-agency-detail": Route(PAGE, **api, kwargs=lambda w, s: {"uuid": w.agencies["fis_own"].uuid}),
-        "api-person-list": Route(PAGE, "person", **api, read=_caps(C.PERSON_VIEW), queries=lambda w: (
-            {}, {"q": "Mamanchu"}, {"q": "Quispecahua"}, {"q": w.registry_person.code})),
+        # names and codes are searched by POST (api-person-search); ?q= is refused (decision 0182)
+        "api-person-list": Route(PAGE, "person", **api, read=_caps(C.PERSON_VIEW), queries=lambda w: ({},)),
+        "api-person-search": Route(PAGE, "person", **api, read=None, method="post", write=_caps(C.PERSON_VIEW),
+                                   data=lambda w, s: {"q": "Mamanchu"}),
         "api-person-match": Route(PAGE, "person", **api, read=None, method="post", write=_never,
                                   data=lambda w, s: {"first_names": "Eustaquiana",
                                                      "last_name_paternal": "Mamanchura"}),
         "api-person-detail": Route(RECORD, "person", **api, kwargs=lambda w, s: {"uuid": w.registry_person.uuid},
                                    read=person_read, method="patch", write=person_write, data=b_api_person),
         "api-case-list": Route(PAGE, "case", **api, read=_caps(C.CASE_VIEW), queries=(
-            {}, {"q": "Quispecahua"}, {"q": "SEC-2026"}), method="post", write=_caps(C.CASE_CREATE),
+            {}, {"q": "SEC-2026"}), method="post", write=_caps(C.CASE_CREATE),
             data=lambda w, s: {"number": "SEC-API-1", "source": "police", "complaint_date": days_ago(1).isoformat(),
                                "fiscalia": w.agencies["fis_own"].code}),
         "api-case-detail": Route(**case_rec, read=case_read, extra_scopes=("shared_minor",), method="patch",

@@ -18,7 +18,9 @@ def run(*args, **kwargs) -> str:
 
 
 def test_it_creates_a_user_with_role_agency_and_api_token(fiscalia):
-    output = run("rquispe", agency="fiscalia-cusco", role="prosecutor", password=STRONG, token=True)
+    output = run(
+        "rquispe", agency="fiscalia-cusco", role="prosecutor", password=STRONG, token=True, allow_without_mfa=True
+    )
 
     user = User.objects.get(username="rquispe")
     assert user.agency == fiscalia
@@ -86,7 +88,9 @@ def test_it_refuses_a_weak_password(fiscalia, password):
 
 
 def test_the_printed_api_token_works_and_its_creation_is_in_the_history(fiscalia):
-    output = run("ivr", agency="fiscalia-cusco", role="hotline_operator", password=STRONG, token=True)
+    output = run(
+        "ivr", agency="fiscalia-cusco", role="hotline_operator", password=STRONG, token=True, allow_without_mfa=True
+    )
     secret = next(line.rsplit(": ", 1)[1] for line in output.splitlines() if "Token de la API" in line)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -96,3 +100,19 @@ def test_the_printed_api_token_works_and_its_creation_is_in_the_history(fiscalia
     event = ChangeEvent.objects.get(model="accounts.apitoken")
     assert event.root_uuid == user.uuid and event.actor is None
     assert secret not in str(event.after)
+
+
+def test_a_token_for_an_identity_role_is_refused_without_allow_without_mfa(fiscalia):
+    with pytest.raises(CommandError) as exc:
+        run("rquispe", agency="fiscalia-cusco", role="prosecutor", password=STRONG, token=True)
+
+    assert "--allow-without-mfa" in str(exc.value)
+    assert not User.objects.filter(username="rquispe").exists()
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_created_with_allow_without_mfa_is_logged_as_such(fiscalia):
+    run("svc", agency="fiscalia-cusco", role="prosecutor", password=STRONG, token=True, allow_without_mfa=True)
+
+    event = ChangeEvent.objects.get(model="accounts.apitoken")
+    assert event.after["without_second_factor"] is True

@@ -2,6 +2,7 @@ import datetime
 import hashlib
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -27,6 +28,7 @@ def bearer(secret: str, keyword: str = "Bearer") -> APIClient:
 
 
 def new_token(user, **extra) -> tuple[ApiToken, str]:
+    extra.setdefault("second_factor_verified", True)
     return token_create(actor=user, user=user, name=extra.pop("name", "Integración"), **extra)
 
 
@@ -34,6 +36,21 @@ def signed_in(user) -> Client:
     """A real sign-in, so the session has a recent authentication (creating a token asks for one)."""
     client = Client()
     response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def signed_in_with_second_factor(user) -> Client:
+    """A real sign-in with password and TOTP code: the session has a recent second factor on record."""
+    from sistra.accounts.mfa import current_totp_code, ensure_demo_totp
+
+    ensure_demo_totp(user)
+    # allauth refuses a code already used (kept in the cache): another test may have used this one
+    cache.clear()
+    client = Client()
+    response = client.post(reverse("login"), {"login": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": current_totp_code(user)})
     assert response.status_code == 302
     return client
 
@@ -304,7 +321,7 @@ def test_creating_a_token_asks_for_the_password_again_when_the_login_is_not_rece
 
 
 def test_creating_a_token_shows_its_secret_once_and_the_secret_works(prosecutor):
-    client = signed_in(prosecutor)
+    client = signed_in_with_second_factor(prosecutor)
 
     response = client.post(reverse("account_api_token_create"),
                            {"name": "Central telefónica", "expires_on": in_days(30).isoformat()})
@@ -321,7 +338,7 @@ def test_creating_a_token_shows_its_secret_once_and_the_secret_works(prosecutor)
 
 
 def test_a_token_beyond_a_year_is_refused_on_the_page_with_a_message(prosecutor):
-    client = signed_in(prosecutor)
+    client = signed_in_with_second_factor(prosecutor)
 
     response = client.post(reverse("account_api_token_create"), {"name": "Largo", "expires_on": in_days(400)})
 
@@ -361,3 +378,61 @@ def test_revoking_needs_a_post(client, prosecutor):
     assert client.get(reverse("account_api_token_revoke", args=[token.uuid])).status_code == 405
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+# --- a second factor for tokens of roles that see identities ------------------------------------------------
+
+
+def test_an_identity_roles_token_after_a_password_only_sign_in_asks_for_the_second_factor(prosecutor):
+    from sistra.accounts.mfa import current_totp_code, ensure_demo_totp
+
+    ensure_demo_totp(prosecutor)
+    client = Client()
+    client.force_login(prosecutor)
+    # a recent password, but no second factor in this session
+    assert client.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
+
+    response = client.post(reverse("account_api_token_create"), {"name": "Nuevo", "expires_on": in_days(30)})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+    assert not ApiToken.objects.exists()
+    # after the code, allauth resumes the very POST: the token is created
+    cache.clear()  # allauth refuses a code already used (kept in the cache)
+    resumed = client.post(response["Location"], {"code": current_totp_code(prosecutor)})
+    assert resumed.status_code == 200 and resumed.context["secret"]
+    assert ApiToken.objects.filter(user=prosecutor, name="Nuevo").exists()
+
+
+def test_an_identity_role_without_a_second_factor_is_sent_to_set_one_up(prosecutor):
+    client = signed_in(prosecutor)
+
+    response = client.post(reverse("account_api_token_create"), {"name": "Nuevo", "expires_on": in_days(30)})
+
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    assert not ApiToken.objects.exists()
+
+
+def test_a_role_that_sees_no_identity_needs_no_second_factor_for_a_token(fiscalia):
+    analyst = UserFactory(username="analista", agency=fiscalia, role=Role.ANALYST)
+    client = signed_in(analyst)
+
+    response = client.post(reverse("account_api_token_create"), {"name": "BI", "expires_on": in_days(30)})
+
+    assert response.status_code == 200 and ApiToken.objects.filter(user=analyst).exists()
+
+
+def test_the_service_refuses_an_identity_roles_token_without_a_second_factor_check(prosecutor):
+    with pytest.raises(ValidationError) as exc:
+        token_create(actor=prosecutor, user=prosecutor, name="Sin código")
+    assert "verificación en dos pasos" in str(exc.value)
+    assert not ApiToken.objects.exists()
+
+
+def test_a_service_account_token_without_mfa_is_marked_in_the_history_and_the_log(prosecutor, caplog):
+    token, _secret = token_create(actor=None, user=prosecutor, name="Integración", allow_without_mfa=True)
+
+    event = ChangeEvent.objects.get(model="accounts.apitoken", action="create")
+    assert event.after["without_second_factor"] is True
+    assert "sin segundo factor" in event.summary
+    assert any("without a second factor" in r.getMessage() for r in caplog.records)

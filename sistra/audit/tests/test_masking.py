@@ -6,6 +6,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency
 from sistra.audit.masking import (
     HIDDEN,
     IDENTITY_RULES,
@@ -18,7 +19,7 @@ from sistra.audit.models import ChangeEvent
 from sistra.audit.selectors import history_for
 from sistra.audit.services import record_change
 from sistra.cases import services as case_services
-from sistra.core.testing import UserFactory, make_case, make_person
+from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
 from sistra.people import services as people_services
 from sistra.people.sharing import person_share
 
@@ -27,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def auditor(db):
-    return UserFactory(username="auditora", role=Role.AUDITOR)
+    # a national auditor (Ministry of the Interior): sees every entry
+    national = AgencyFactory(code="mininter-auditoria", kind=Agency.Kind.MININTER)
+    return UserFactory(username="auditora", agency=national, role=Role.AUDITOR)
 
 
 @pytest.fixture

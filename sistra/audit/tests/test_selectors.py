@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency
 from sistra.audit.models import AccessLog, ChangeEvent
 from sistra.audit.selectors import (
     AuditFilters,
@@ -23,14 +24,16 @@ from sistra.audit.selectors import (
 )
 from sistra.audit.services import log_access, log_access_many
 from sistra.cases import services as case_services
-from sistra.core.testing import UserFactory, make_case, make_person
+from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def auditor(db):
-    return UserFactory(username="auditora", role=Role.AUDITOR)
+    # a national auditor (Ministry of the Interior): sees every entry
+    national = AgencyFactory(code="mininter-auditoria", kind=Agency.Kind.MININTER)
+    return UserFactory(username="auditora", agency=national, role=Role.AUDITOR)
 
 
 def _at(day: datetime.date):

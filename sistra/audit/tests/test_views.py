@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sistra.accounts.capabilities import Role
+from sistra.accounts.models import Agency
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access
 from sistra.audit.views import EXPORT_DIR
@@ -32,7 +33,8 @@ NOBODY = "00000000-0000-0000-0000-000000000000"
 
 @pytest.fixture
 def auditor(db):
-    agency = AgencyFactory(code="contraloria", name="Órgano de Control Institucional")
+    # a national auditor (Ministry of the Interior): sees every entry
+    agency = AgencyFactory(code="contraloria", name="Órgano de Control Institucional", kind=Agency.Kind.MININTER)
     return UserFactory(username="auditora", agency=agency, role=Role.AUDITOR)
 
 
@@ -360,7 +362,7 @@ def test_the_archive_is_only_for_the_session_that_made_it(client, auditor, seen)
     signed_in(client, auditor)
     response = client.post(EXPORT, {"export_purpose": "Revisión anual"})
     other = Client()
-    other.force_login(UserFactory(username="auditor2", role=Role.AUDITOR))
+    other.force_login(UserFactory(username="auditor2", agency=auditor.agency, role=Role.AUDITOR))
 
     assert other.get(response.context["download_url"]).status_code == 404
     assert client.get(response.context["download_url"]).status_code == 200

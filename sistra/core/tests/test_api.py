@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        _token, secret = token_create(actor=user, user=user, name="pruebas")
+        _token, secret = token_create(actor=user, user=user, name="pruebas", second_factor_verified=True)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 

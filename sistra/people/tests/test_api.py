@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from sistra.accounts.tokens import token_create
 from sistra.audit.models import ChangeEvent
+from sistra.core import url_guard
 from sistra.core.testing import make_person, ubigeo
 from sistra.people.models import IdentityDocument, Person
 
@@ -21,7 +22,7 @@ PSEUDONYMOUS_FIELDS = {"uuid", "code", "sex", "age_band", "region"}
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        _token, secret = token_create(actor=user, user=user, name="pruebas")
+        _token, secret = token_create(actor=user, user=user, name="pruebas", second_factor_verified=True)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 
@@ -126,7 +127,7 @@ def test_the_list_searches_names_ignoring_accents_and_surname_order(prosecutor):
                          last_name_maternal="Ñahui")
     make_person(actor=prosecutor, first_names="Ana", last_name_paternal="Torres", last_name_maternal="Ríos")
 
-    results = api(prosecutor).get("/api/v1/persons/", {"q": "nahui jose"}).json()["results"]
+    results = api(prosecutor).post("/api/v1/persons/search/", {"q": "nahui jose"}, format="json").json()["results"]
 
     assert [p["uuid"] for p in results] == [str(wanted.uuid)]
 
@@ -242,8 +243,8 @@ def test_an_analyst_gets_no_identity_fields_at_all(analyst, analyst_person):
 def test_an_analyst_cannot_find_a_person_by_name(analyst, analyst_person):
     client = api(analyst)
 
-    by_name = client.get("/api/v1/persons/", {"q": "Quispe"}).json()["results"]
-    by_code = client.get("/api/v1/persons/", {"q": analyst_person.code}).json()["results"]
+    by_name = client.post("/api/v1/persons/search/", {"q": "Quispe"}, format="json").json()["results"]
+    by_code = client.post("/api/v1/persons/search/", {"q": analyst_person.code}, format="json").json()["results"]
 
     assert by_name == []
     assert [p["uuid"] for p in by_code] == [str(analyst_person.uuid)]
@@ -315,11 +316,55 @@ def test_a_person_shared_without_identity_is_seen_only_by_its_pseudonym(outsider
 def test_a_person_shared_without_identity_is_not_found_by_name_nor_matched(outsider, pseudonymous_share):
     client = api(outsider)
 
-    by_name = client.get("/api/v1/persons/", {"q": "Quispe Mamani"}).json()["results"]
-    by_code = client.get("/api/v1/persons/", {"q": pseudonymous_share.code}).json()["results"]
+    by_name = client.post("/api/v1/persons/search/", {"q": "Quispe Mamani"}, format="json").json()["results"]
+    by_code = client.post("/api/v1/persons/search/", {"q": pseudonymous_share.code}, format="json").json()[
+        "results"]
     matched = client.post("/api/v1/persons/match/", {"documents": [{"kind": "dni", "number": "45678912"}]},
                           format="json").json()
 
     assert by_name == []
     assert [p["uuid"] for p in by_code] == [str(pseudonymous_share.uuid)]
     assert matched == []
+
+
+def test_a_search_in_the_url_is_refused_and_names_no_one(prosecutor):
+    make_person(actor=prosecutor, first_names="José", last_name_paternal="Pérez", last_name_maternal="Ñahui")
+
+    with url_guard.deliberate():  # the name in the URL is the point of this test
+        response = api(prosecutor).get("/api/v1/persons/", {"q": "nahui jose"})
+
+    assert response.status_code == 400
+    assert "POST /api/v1/persons/search/" in response.json()["q"][0]
+    assert "Pérez" not in response.content.decode()
+
+
+def test_the_search_finds_a_person_by_pseudonym_code_and_by_dni_for_identity_roles(prosecutor):
+    wanted = make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Condori",
+                         documents=[_dni("47120033")])
+    make_person(actor=prosecutor, first_names="Ana", last_name_paternal="Torres", documents=[_dni("47120034")])
+    client = api(prosecutor)
+
+    for text in (wanted.code, wanted.code.lower(), "47120033", " 4712-0033 "):
+        body = client.post("/api/v1/persons/search/", {"q": text}, format="json").json()
+        assert [p["uuid"] for p in body["results"]] == [str(wanted.uuid)], text
+        assert body["count"] == 1 and body["page"] == 1 and body["pages"] == 1
+
+
+def test_the_search_by_dni_finds_nobody_for_a_role_without_identities(analyst, analyst_person):
+    body = api(analyst).post("/api/v1/persons/search/", {"q": "45678912"}, format="json").json()
+    assert body["results"] == [] and body["count"] == 0
+
+
+def test_search_pages_are_asked_in_the_body_and_no_link_repeats_the_name(prosecutor, monkeypatch):
+    from rest_framework.pagination import PageNumberPagination
+
+    for first_names in ("Rosa", "Ana", "Eva"):
+        make_person(actor=prosecutor, first_names=first_names, last_name_paternal="Condori")
+    client = api(prosecutor)
+    monkeypatch.setattr(PageNumberPagination, "page_size", 2)
+    first = client.post("/api/v1/persons/search/", {"q": "condori"}, format="json").json()
+    second = client.post("/api/v1/persons/search/", {"q": "condori", "page": 2}, format="json").json()
+
+    assert (first["count"], first["pages"], len(first["results"])) == (3, 2, 2)
+    assert len(second["results"]) == 1
+    assert "condori" not in str({k: v for k, v in first.items() if k != "results"}).lower()

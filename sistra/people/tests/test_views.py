@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from sistra.audit.models import AccessLog
 from sistra.cases import services as case_services
+from sistra.core import url_guard
 from sistra.core.testing import make_case, make_person
 from sistra.people import services
 from sistra.people.models import Person
@@ -257,6 +258,30 @@ def test_an_analyst_can_only_search_by_code(client, analyst):
     assert by_name.context["page_obj"].paginator.count == 0
     assert by_code.context["page_obj"].paginator.count == 1
     assert "María" not in by_code.content.decode()
+
+
+def test_the_search_finds_a_person_by_code_and_by_dni_for_an_identity_role(client, prosecutor, outsider):
+    wanted = make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Condori",
+                         documents=[DocumentInput(kind="dni", number="47120033")])
+    make_person(actor=outsider, first_names="Eva", last_name_paternal="Mamani",
+                documents=[DocumentInput(kind="dni", number="47120034")])
+    client.force_login(prosecutor)
+
+    for text in (wanted.code, "47120033"):
+        response = client.post(reverse("people:list"), {"q": text})
+        assert [p.pk for p in response.context["page_obj"].object_list] == [wanted.pk], text
+    # another agency's person is not found by its DNI
+    assert client.post(reverse("people:list"), {"q": "47120034"}).context["page_obj"].paginator.count == 0
+
+
+def test_the_search_page_refuses_a_search_in_the_url(client, prosecutor):
+    make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Condori")
+    client.force_login(prosecutor)
+
+    with url_guard.deliberate():  # the name in the URL is the point of this test
+        response = client.get(reverse("people:list"), {"q": "condori"})
+
+    assert response.context["page_obj"] is None
 
 
 def test_the_picker_lookup_lists_matching_persons_as_radio_options(client, prosecutor, outsider):

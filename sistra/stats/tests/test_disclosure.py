@@ -245,3 +245,39 @@ def test_k_anonymity_generalises_before_it_suppresses():
     assert len(kept) == 15
     assert {r["a"] for r in kept} == {""}
     assert report["generalised"]["a"] == 15
+
+
+# --- release tables: one equation per year ------------------------------------------------------------------
+
+
+def test_release_suppression_hides_zeros_like_small_counts_and_protects_each_year():
+    from sistra.stats.disclosure import protect_columns
+
+    grid = [[0, 40, 12], [30, 3, 15], [25, 50, 11]]
+    (table,) = protect_columns([grid], threshold=10)
+    assert table.get(0, 0) is None  # a zero is hidden like a small count
+    assert table.get(1, 1) is None
+    for j in range(3):
+        hidden = [i for i in range(3) if table.get(i, j) is None]
+        if hidden:
+            assert len(hidden) >= 2
+            assert sum(grid[i][j] for i in hidden) >= 10
+    assert table.get(0, 2) == 12 and table.get(1, 2) == 15  # a year with nothing small hides nothing
+    assert [table.col_total(j) for j in range(3)] == [55, 93, 38]
+
+
+def test_release_suppression_hides_a_small_total_in_every_table_of_the_group():
+    from sistra.stats.disclosure import protect_columns
+
+    a, b = protect_columns([[[3, 40], [2, 30]], [[5, 69], [0, 1]]], threshold=10)
+    assert a.col_total(0) is None and b.col_total(0) is None
+    assert a.col_total(1) == 70 and b.col_total(1) == 70
+
+
+def test_noisy_partition_is_non_negative_and_its_totals_are_the_sums():
+    from sistra.stats.disclosure import dp_partition_by_year
+
+    noisy = dp_partition_by_year([[100, 0, 3], [0, 0, 1], [55, 7, 0]], epsilon=0.5)
+    assert noisy.epsilon == pytest.approx(0.5)
+    assert all(v >= 0 for row in noisy.grid for v in row)
+    assert noisy.totals == [sum(row[j] for row in noisy.grid) for j in range(3)]

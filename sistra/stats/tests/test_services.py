@@ -43,39 +43,63 @@ def test_a_release_records_its_privacy_budget_and_files(release, analyst):
     assert len(dp_tables) == len(DP_TABLES)
     assert sum(t["epsilon"] for t in dp_tables) == pytest.approx(release.epsilon)
     names = {f["name"] for f in release.files}
-    assert {"metadata.json", "ctdc_victims.csv", "victims_by_sex.csv", "dp_victims_by_sex.csv"} <= names
+    assert {"metadata.json", "ctdc_victims.csv", "cases_by_stage.csv", "dp_victims_by_sex.csv"} <= names
     metadata = json.loads(release_file(release, "metadata.json"))
     assert metadata["epsilon_total"] == pytest.approx(release.epsilon)
     assert metadata["threshold"] == THRESHOLD
 
 
-def test_no_published_table_has_a_cell_under_the_threshold(release):
+def test_no_published_table_has_a_cell_under_the_threshold_nor_a_zero(release):
     for table in release.tables:
         if table["method"] == "k_anonymity":
             continue
         rows = read_csv(release_file(release, table["file"]))
         for row in rows[1:]:
             for cell in row[2:]:
-                assert cell == "x" or int(cell) == 0 or int(cell) >= THRESHOLD, (table["file"], row)
+                assert cell == "x" or int(cell) >= THRESHOLD, (table["file"], row)
+
+
+def test_victims_are_published_once_with_differential_privacy_and_cases_once_exact(release):
+    methods = {t["code"]: t["method"] for t in release.tables}
+    assert not [code for code in methods if code.startswith("victims_")]
+    assert {methods[code] for code in methods if code.startswith("dp_")} == {"dp"}
+    assert {methods[code] for code in methods if code.startswith("cases_")} == {"suppression"}
 
 
 def test_suppressed_tables_publish_the_raw_counts_where_they_publish_any(release):
     expected = all_figures(Filter(years=(2015, 2025)))
-    rows = read_csv(release_file(release, "victims_by_sex.csv"))
+    rows = read_csv(release_file(release, "cases_by_stage.csv"))
     years = [int(y) for y in rows[0][2:]]
     for row in rows[1:-1]:
         for year, cell in zip(years, row[2:], strict=True):
             if cell != "x":
-                assert int(cell) == expected["victims_by_sex"].get((year, row[0]), 0)
+                assert int(cell) == expected["cases_by_stage"].get((year, row[0]), 0)
     totals = rows[-1]
     for year, cell in zip(years, totals[2:], strict=True):
-        if cell != "x":
-            assert int(cell) == expected["victims_total"].get((year, ""), 0)
+        true_total = expected["cases_total"].get((year, ""), 0)
+        # a yearly total is hidden only when it is small itself
+        assert cell == ("x" if true_total < THRESHOLD else str(true_total))
+
+
+def test_noisy_tables_are_consistent_their_totals_add_up(release):
+    for table in release.tables:
+        if table["method"] != "dp" or table["code"] == "dp_victims_by_form":
+            continue
+        rows = read_csv(release_file(release, table["file"]))
+        assert rows[-1][1] == "Total"
+        for j in range(2, len(rows[0])):
+            column = [row[j] for row in rows[1:-1]]
+            total = rows[-1][j]
+            shown = sum(int(v) for v in column if v != "x")
+            if total != "x":
+                assert shown <= int(total)
+            if total != "x" and "x" not in column:
+                assert shown == int(total)
 
 
 def test_tables_of_one_group_hide_the_same_yearly_totals(release):
     hidden = []
-    for name in ("victims_by_sex.csv", "victims_by_age_band.csv", "victims_by_nationality.csv"):
+    for name in ("cases_by_df.csv", "cases_by_stage.csv", "cases_by_status.csv"):
         totals = read_csv(release_file(release, name))[-1][2:]
         hidden.append({i for i, v in enumerate(totals) if v == "x"})
     assert hidden[0] == hidden[1] == hidden[2]
@@ -129,7 +153,7 @@ def test_the_release_page_lists_its_files_and_serves_them(client, analyst, relea
     client.force_login(analyst)
     html = client.get(reverse("stats:open_data_detail", args=[release.uuid])).content.decode()
     assert "ctdc_victims.csv" in html and "ε" in html
-    response = client.get(reverse("stats:open_data_file", args=[release.uuid, "victims_by_sex.csv"]))
+    response = client.get(reverse("stats:open_data_file", args=[release.uuid, "dp_victims_by_sex.csv"]))
     assert response.status_code == 200
     assert client.get(reverse("stats:open_data_file", args=[release.uuid, "other.csv"])).status_code == 404
     base = reverse("stats:open_data_detail", args=[release.uuid])

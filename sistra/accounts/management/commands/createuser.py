@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from sistra.accounts.capabilities import Role
+from sistra.accounts.mfa import mfa_required
 from sistra.accounts.models import Agency, User
 from sistra.accounts.tokens import token_create
 from sistra.audit.services import record_change, snapshot
@@ -52,6 +53,14 @@ class Command(BaseCommand):
         parser.add_argument("--last-name", default="", help=_("Apellidos."))
         parser.add_argument("--email", default="", help=_("Correo electrónico."))
         parser.add_argument("--token", action="store_true", help=_("Crea y muestra un token para la API."))
+        parser.add_argument(
+            "--allow-without-mfa",
+            action="store_true",
+            help=_(
+                "Permite crear el token de un rol que ve identidades sin segundo factor (cuentas de servicio); "
+                "queda registrado."
+            ),
+        )
 
     def handle(
         self,
@@ -64,6 +73,7 @@ class Command(BaseCommand):
         last_name: str,
         email: str,
         token: bool,
+        allow_without_mfa: bool = False,
         **options,
     ):
         username = username.strip()
@@ -88,6 +98,16 @@ class Command(BaseCommand):
             last_name=last_name.strip(),
             email=email.strip(),
         )
+        if token and mfa_required(user) and not allow_without_mfa:
+            raise CommandError(
+                _(
+                    "El rol %(role)s ve datos de identidad: su token de API exige la verificación en dos pasos. "
+                    "Cree el usuario sin --token (el usuario creará su token en /cuenta/tokens/ tras confirmar "
+                    "su segundo factor) o, para una cuenta de servicio, añada --allow-without-mfa (queda "
+                    "registrado)."
+                )
+                % {"role": Role(role).label}
+            )
         generated = password is None
         if generated:
             password = generate_password()
@@ -110,7 +130,12 @@ class Command(BaseCommand):
             )
             secret = None
             if token:
-                api_token, secret = token_create(actor=None, user=user, name=_("Creado con createuser"))
+                api_token, secret = token_create(
+                    actor=None,
+                    user=user,
+                    name=_("Creado con createuser"),
+                    allow_without_mfa=allow_without_mfa,
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 _("Usuario «%(username)s» creado en %(agency)s con el rol %(role)s.")
