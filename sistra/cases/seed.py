@@ -1034,11 +1034,7 @@ def _write(plan: dict) -> int:
     plans: list[_PersonPlan] = [p for p, *_rest in plan["victims"]] + [p for p, _d in plan["defendants"]]
     insert.objects(Person, [p.person for p in plans], with_ids=True)
     insert.objects(IdentityDocument, [_refresh_fk(d, "person") for p in plans for d in p.documents])
-    # the duplicate check finds persons through their blocking keys (sistra.people.matching, ADR 0170)
-    insert.tuples(PersonMatchKey, ("person_id", "key"), [
-        (p.person.pk, key) for p in plans
-        for key in sorted(blocking_keys(person_features(p.person, dni=next(
-            (d.number for d in p.documents if d.kind == IdentityDocument.Kind.DNI), ""))))])
+    insert.tuples(PersonMatchKey, ("person_id", "key"), match_key_rows(plans))
     insert.tuples(
         Person.languages.through,
         ("person_id", "term_id"),
@@ -1064,6 +1060,23 @@ def _write(plan: dict) -> int:
     insert.objects(CasePlace, [_refresh_fk(p, "case") for p in plan["places"]])
     insert.objects(CaseEvent, [_refresh_fk(e, "case") for e in plan["events"]])
     return len(plans)
+
+
+def match_key_rows(plans: list[_PersonPlan]) -> list[tuple[int, str]]:
+    """The duplicate check finds persons through their blocking keys (sistra.people.matching, ADR 0170):
+    the PersonMatchKey rows of persons that already have their pk. Shared with the clinic's seeder."""
+    return [
+        (p.person.pk, key)
+        for p in plans
+        for key in sorted(
+            blocking_keys(
+                person_features(
+                    p.person,
+                    dni=next((d.number for d in p.documents if d.kind == IdentityDocument.Kind.DNI), ""),
+                )
+            )
+        )
+    ]
 
 
 def _refresh_fk(obj, name: str):

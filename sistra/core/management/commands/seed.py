@@ -1,4 +1,4 @@
-"""`sistra seed`: synthetic cases for demos and benchmarks."""
+"""`sistra seed`: synthetic cases and mobile-clinic consultations for demos and benchmarks."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -15,7 +15,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, required=True, help=_("Número de casos a crear."))
+        parser.add_argument("--cases", type=int, default=0, help=_("Número de casos a crear."))
+        parser.add_argument(
+            "--consultations",
+            type=int,
+            default=0,
+            help=_("Número de consultas de la clínica móvil a crear (con sus pacientes y visitas)."),
+        )
         parser.add_argument(
             "--seed",
             type=int,
@@ -32,11 +38,47 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=5000, help=_("Casos por transacción."))
 
-    def handle(self, *args, cases: int, seed, fiscalias: str, batch_size: int, **options):
-        if cases < 1:
-            raise CommandError(_("Indique un número de casos mayor que cero."))
+    def handle(self, *args, cases: int, consultations: int, seed, fiscalias: str, batch_size: int, **options):
+        if cases < 0 or consultations < 0 or cases + consultations < 1:
+            raise CommandError(_("Indique un número de casos o de consultas mayor que cero."))
         if batch_size < 1:
             raise CommandError(_("El tamaño de lote debe ser mayor que cero."))
+        if cases:
+            self._seed_cases(cases, seed, fiscalias, batch_size, options["verbosity"] >= 1)
+        if consultations:
+            self._seed_consultations(consultations, seed, batch_size, options["verbosity"] >= 1)
+
+    def _seed_consultations(self, count: int, seed, batch_size: int, verbose: bool) -> None:
+        from sistra.clinic.seed import seed_consultations
+
+        def progress(done: int, total: int, seconds: float) -> None:
+            if verbose:
+                self.stdout.write(
+                    _("  %(done)d / %(total)d consultas (%(rate).0f consultas/s)")
+                    % {"done": done, "total": total, "rate": done / seconds if seconds else 0}
+                )
+
+        try:
+            result = seed_consultations(count=count, seed=seed, batch_size=batch_size, progress=progress)
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "%(consultations)d consultas, %(patients)d pacientes y %(screenings)d tamizajes creados "
+                    "en %(seconds).1f s: %(rate).0f consultas/s."
+                )
+                % {
+                    "consultations": result.consultations,
+                    "patients": result.patients,
+                    "screenings": result.screenings,
+                    "seconds": result.seconds,
+                    "rate": result.rate,
+                }
+            )
+        )
+
+    def _seed_cases(self, cases: int, seed, fiscalias: str, batch_size: int, verbose: bool) -> None:
         codes = [c.strip() for c in fiscalias.split(",") if c.strip()]
         if codes:
             found = {
@@ -60,7 +102,6 @@ class Command(BaseCommand):
                         "fiscalía con su distrito fiscal."
                     )
                 )
-        verbose = options["verbosity"] >= 1
 
         def progress(done: int, total: int, seconds: float) -> None:
             if verbose:
