@@ -201,7 +201,7 @@ def test_resetting_the_password_gives_a_new_one_and_the_old_one_stops_working(ag
 
 def test_disabling_ends_sessions_and_revokes_api_tokens(agency_admin, prosecutor):
     signed_in(prosecutor)
-    token, _secret = token_create(actor=prosecutor, user=prosecutor, name="Integración")
+    token, _secret = token_create(actor=prosecutor, user=prosecutor, name="Integración", second_factor_verified=True)
     services.user_disable(actor=agency_admin, user=prosecutor)
     prosecutor.refresh_from_db()
     token.refresh_from_db()
@@ -255,7 +255,7 @@ def test_an_agency_kind_cannot_change_under_users_whose_role_would_not_fit(natio
 
 
 def test_deactivating_an_agency_disables_its_users_and_their_tokens(national_admin, prosecutor, teammate):
-    token, _secret = token_create(actor=teammate, user=teammate, name="Integración")
+    token, _secret = token_create(actor=teammate, user=teammate, name="Integración", second_factor_verified=True)
     disabled = services.agency_deactivate(actor=national_admin, agency=prosecutor.agency)
     assert disabled == 2
     assert not User.objects.filter(pk__in=[prosecutor.pk, teammate.pk], is_active=True).exists()

@@ -21,7 +21,7 @@ CONTROL = "Contiene caracteres de control no permitidos."
 
 def api(user) -> APIClient:
     client = APIClient()
-    _token, secret = token_create(actor=user, user=user, name="pruebas")
+    _token, secret = token_create(actor=user, user=user, name="pruebas", second_factor_verified=True)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 

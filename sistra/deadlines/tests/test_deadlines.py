@@ -82,7 +82,7 @@ def test_the_deadline_filter_follows_the_clock(client, prosecutor, world):
 
 def test_the_api_filters_by_deadline_and_refuses_an_unknown_value(prosecutor, world):
     client = APIClient()
-    _token, secret = token_create(actor=prosecutor, user=prosecutor, name="pruebas")
+    _token, secret = token_create(actor=prosecutor, user=prosecutor, name="pruebas", second_factor_verified=True)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     data = client.get("/api/v1/cases/", {"deadline": "due7"}).json()
     assert sorted(c["number"] for c in data["results"]) == ["C-SOON", "C-TODAY"]

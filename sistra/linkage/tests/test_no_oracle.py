@@ -52,7 +52,7 @@ def form(**extra):
 
 def api(user) -> APIClient:
     client = APIClient()
-    _token, secret = token_create(actor=user, user=user, name="pruebas")
+    _token, secret = token_create(actor=user, user=user, name="pruebas", second_factor_verified=True)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
 
