@@ -18,7 +18,16 @@ from sistra.audit.masking import mask_changes
 from sistra.audit.models import AccessLog, ChangeEvent
 from sistra.audit.services import log_access_many
 from sistra.core.api import capability_required, code_field, query_filter_form, require_capability
-from sistra.core.models import Country, DistritoFiscal, PenalArticle, ProceduralStage, Term, Ubigeo, localized
+from sistra.core.models import (
+    Country,
+    DeadlineKind,
+    DistritoFiscal,
+    PenalArticle,
+    ProceduralStage,
+    Term,
+    Ubigeo,
+    localized,
+)
 from sistra.people.access import access_person, can_see_identity
 
 from . import selectors, services
@@ -177,6 +186,8 @@ class CaseListSerializer(IdentityAwareSerializer, serializers.ModelSerializer):
     distrito_fiscal = serializers.CharField(source="distrito_fiscal_id", read_only=True)
     current_stage = serializers.CharField(source="current_stage_id", read_only=True)
     title = serializers.CharField(required=False, help_text=IDENTITY_HELP)
+    # empty while the current stage has no legal term
+    next_deadline_kind = serializers.ChoiceField(choices=DeadlineKind.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case

@@ -4,6 +4,7 @@ any field of a body, lookup codes included, before a serializer sends it to the 
 would refuse a NUL with a server error. Tabs and line breaks are text, not control here."""
 
 import unicodedata
+import uuid
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
@@ -109,3 +110,14 @@ def text_fields_take_only_text() -> None:
 
     to_internal_value.takes_only_text = True
     serializers.CharField.to_internal_value = to_internal_value
+
+    # DRF's UUIDField takes a JSON integer as UUID(int=…), so `false` or `0` became the nil UUID; the schema says
+    # a string in UUID format: anything else is refused the same way.
+    original_uuid = serializers.UUIDField.to_internal_value
+
+    def uuid_to_internal_value(self, data):
+        if not isinstance(data, str | uuid.UUID):
+            self.fail("invalid", value=data)
+        return original_uuid(self, data)
+
+    serializers.UUIDField.to_internal_value = uuid_to_internal_value

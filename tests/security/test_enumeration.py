@@ -23,6 +23,8 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 VOLATILE = [
     (UUID, "<uuid>"),
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), "<csrf>"),
+    # the 404 page is the site's page: the token htmx sends is masked anew on every render
+    (re.compile(r'"X-CSRFToken": "[^"]+"'), "<csrf>"),
     (re.compile(r'nonce="[^"]+"'), "<nonce>"),
 ]
 

@@ -48,6 +48,7 @@ def test_a_case_of_another_agency_and_a_made_up_case_give_the_same_page(signed_i
 
     assert hidden.status_code == made_up.status_code == 404
     assert comparable(hidden, other.uuid) == comparable(made_up, made_up_uuid)
+    assert str(other.uuid) not in hidden.content.decode()
 
 
 def comparable(response, requested) -> str:
