@@ -53,3 +53,11 @@ else:
 
 # Every role that sees identities passes a second factor; no environment variable turns it off here.
 SISTRA_REQUIRE_MFA = True
+
+# The deadline digests and urgent clinic notices go out by SMTP (EMAIL_HOST, EMAIL_PORT; any other backend with
+# EMAIL_BACKEND): never the development console backend.
+MAILERS["default"]["BACKEND"] = os.environ.get(  # noqa: F405
+    "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+if MAILERS["default"]["BACKEND"].endswith(("console.EmailBackend", "locmem.EmailBackend")):  # noqa: F405
+    MAILERS["default"]["BACKEND"] = "django.core.mail.backends.smtp.EmailBackend"  # noqa: F405

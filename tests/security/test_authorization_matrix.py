@@ -226,6 +226,8 @@ def test_the_markers_are_real_the_owner_sees_every_name(world):
                                     reverse("people:detail", args=[world.registry_person.uuid])],
         ("hotline_operator", "hot_own"): [reverse("hotline:contact_detail", args=[world.contact.uuid])],
         ("caseworker", "mimp_own"): [reverse("assistance:case_detail", args=[world.assistance_case.uuid])],
+        ("prevention_officer", "ngo_id"): [reverse("prevention:family_detail", args=[world.atrisk.uuid]),
+                                           reverse("prevention:event_detail", args=[world.training.uuid])],
     }
     seen = ""
     for (role, agency), urls in pages.items():

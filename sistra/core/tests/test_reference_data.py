@@ -246,12 +246,14 @@ def test_procedural_paths_of_the_ncpp(loaded):
     assert "acusacion_directa" in nexts("diligencias_preliminares")
     assert nexts("acusacion_directa") == {"etapa_intermedia"}
     assert "terminacion_anticipada" in nexts("investigacion_preparatoria")
-    assert nexts("terminacion_anticipada") == {"sentencia"}
+    # a plea agreement the judge does not approve sends the case back to the investigation (art. 470)
+    assert nexts("terminacion_anticipada") == {"sentencia", "investigacion_preparatoria"}
     assert "conclusion_anticipada" in nexts("juicio_oral")
     assert "casacion" not in nexts("sentencia")
     assert {"casacion", "ejecucion", "juicio_oral"} <= nexts("apelacion")
     # an archived complaint can be reopened on new evidence (art. 335)
-    assert nexts("archivo") == {"diligencias_preliminares"}
+    # reopened with new evidence, or formalised when the superior prosecutor orders it (art. 334.6)
+    assert nexts("archivo") == {"diligencias_preliminares", "investigacion_preparatoria"}
     assert _stage("archivo").is_terminal and _stage("ejecucion").is_terminal
     assert not _stage("ejecucion").next_stages.exists()
 
@@ -271,9 +273,8 @@ def test_investigation_deadlines_count_calendar_days_and_longer_terms_when_compl
     assert stage_deadline(_stage("diligencias_preliminares"), started_on=start, is_complex=False) == date(
         2026, 3, 6
     )
-    assert stage_deadline(
-        _stage("diligencias_preliminares"), started_on=start, is_complex=True
-    ) == start + timedelta(days=240)
+    # a complex case: eight months, counted from date to date
+    assert stage_deadline(_stage("diligencias_preliminares"), started_on=start, is_complex=True) == date(2026, 9, 5)
     assert stage_deadline(_stage("investigacion_preparatoria"), started_on=start, is_complex=False) == date(
         2026, 5, 5
     )

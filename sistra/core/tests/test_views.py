@@ -15,7 +15,7 @@ from sistra.core.testing import AgencyFactory, UserFactory
         (Role.HEALTH_WORKER, "assistance:dashboard"),
         (Role.AUDITOR, "audit:log"),
         (Role.ANALYST, "stats:dashboard"),
-        (Role.PREVENTION_OFFICER, "stats:dashboard"),
+        (Role.PREVENTION_OFFICER, "prevention:home"),
     ],
 )
 def test_home_sends_each_role_to_the_first_part_it_may_use(client, role, landing):

@@ -287,7 +287,8 @@ def delete_cases_and_persons() -> None:
     Case.objects.all().delete()
     # the persons of assistance cases (the demo's return and reintegration stories) are not in the HTCDS case
     # export, and their cases protect them: they stay
-    Person.objects.filter(assistance_cases__isnull=True).delete()
+    # nor are the clinic's patients, whose records protect them too
+    Person.objects.filter(assistance_cases__isnull=True, clinic_patient__isnull=True).delete()
 
 
 def read_cells(path) -> list[list]:
