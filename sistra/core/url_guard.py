@@ -41,12 +41,33 @@ def remember_number(number: str) -> None:
             NUMBERS.add(digits)
 
 
+_ROUTE_WORDS: set[str] = set()
+
+
+def _route_words() -> set[str]:
+    """The literal words of every URL pattern (converters left out), read once from the URLconf."""
+    if not _ROUTE_WORDS:
+        from django.urls import get_resolver
+
+        def walk(patterns):
+            for entry in patterns:
+                literal = re.sub(r"<[^>]+>|\(\?P<[^>]+>[^)]*\)", " ", str(entry.pattern))
+                _ROUTE_WORDS.update(_WORD.findall(normalize(literal)))
+                walk(getattr(entry, "url_patterns", []))
+
+        walk(get_resolver().url_patterns)
+    return _ROUTE_WORDS
+
+
 def findings(url: str) -> list[str]:
     # the path and the values of the query (a parameter's name, "persona", is no one's name)
     path, _, query = (url or "").partition("?")
     query = query.partition("#")[0]
-    text = " ".join([unquote_plus(path), *(value for _name, value in parse_qsl(query, keep_blank_values=True))])
-    words = _WORD.findall(normalize(text))
+    values = " ".join(value for _name, value in parse_qsl(query, keep_blank_values=True))
+    text = " ".join([unquote_plus(path), values])
+    # a word the URLconf itself spells ("/personas/nueva/") is the interface's, whoever is also called so
+    path_words = [w for w in _WORD.findall(normalize(unquote_plus(path))) if w not in _route_words()]
+    words = path_words + _WORD.findall(normalize(values))
     found = [w for w in words if w in NAMES]
     digit_runs = re.findall(r"\d[\d\s\-]{4,}\d", text)
     found += [d for d in {_digits(r) for r in digit_runs} if d in NUMBERS]
