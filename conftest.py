@@ -141,11 +141,17 @@ def pytest_sessionfinish(session, exitstatus):
     from sistra.core import url_guard
 
     if url_guard.FOUND:
-        lines = [f"  {test}: {url}  ← {what}" for test, url, what in url_guard.FOUND[:50]]
-        message = "Identity in a URL (name, document or phone of the test data):\n" + "\n".join(lines)
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(message, red=True)
-        else:
-            print(message)
         session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Printed last, after the counts, so that a log's tail says why a green run still failed."""
+    from sistra.core import url_guard
+
+    if url_guard.FOUND:
+        terminalreporter.section("identity in a URL", red=True)
+        terminalreporter.write_line(
+            f"{len(url_guard.FOUND)} URL(s) carried a name, document or phone of the test data (first 50):"
+        )
+        for test, url, what in url_guard.FOUND[:50]:
+            terminalreporter.write_line(f"  {test}: {url}  <- {what}", red=True)

@@ -1,4 +1,14 @@
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
+
+# Files the tests upload go to a directory of this run's own (CI runs the SQLite and PostgreSQL suites side by
+# side in one checkout), removed when the run ends.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="sistra-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False

@@ -65,35 +65,37 @@ def findings(url: str) -> list[str]:
     query = query.partition("#")[0]
     values = " ".join(value for _name, value in parse_qsl(query, keep_blank_values=True))
     text = " ".join([unquote_plus(path), values])
-    # a word the URLconf itself spells ("/personas/nueva/") is the interface's, whoever is also called so
-    path_words = [w for w in _WORD.findall(normalize(unquote_plus(path))) if w not in _route_words()]
-    words = path_words + _WORD.findall(normalize(values))
+    # a word the URLconf itself spells ("/personas/nueva/", or that path in a ?next=) is the interface's, whoever
+    # is also called so
+    route = _route_words()
+    words = [w for w in _WORD.findall(normalize(text)) if w not in route]
     found = [w for w in words if w in NAMES]
     digit_runs = re.findall(r"\d[\d\s\-]{4,}\d", text)
     found += [d for d in {_digits(r) for r in digit_runs} if d in NUMBERS]
     return found
 
 
-class _Deliberate(threading.local):
-    on = False
-
-
-_deliberate = _Deliberate()
+_deliberate = 0  # process-wide, not per thread: a browser test's request is served by the live server's thread
 
 
 class deliberate:
     """`with url_guard.deliberate():` — an attack test forging a URL with a name on purpose (to prove it is a
-    404); such a URL is not one the interface produces, so it is not recorded."""
+    404, or that a `next=javascript:…` is refused); such a URL is not one the interface produces, so it is not
+    recorded. Tests run one at a time, so while the block lasts no other test's request is being served."""
 
     def __enter__(self):
-        _deliberate.on = True
+        global _deliberate
+        with _lock:
+            _deliberate += 1
 
     def __exit__(self, *exc):
-        _deliberate.on = False
+        global _deliberate
+        with _lock:
+            _deliberate -= 1
 
 
 def record(url: str, where: str) -> None:
-    if _deliberate.on:
+    if _deliberate:
         return
     what = findings(url)
     if what:
