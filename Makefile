@@ -33,8 +33,12 @@ install: $(VENV)/.installed
 demo: install
 	DJANGO_SETTINGS_MODULE=config.settings.demo $(BIN)/sistra demo --port $(PORT)
 
+# Import contracts (.importlinter) and types (pyproject [tool.mypy]) before the tests; neither keeps a cache, so
+# that the SQLite and PostgreSQL runs of CI can share the checkout.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/mypy --cache-dir=/dev/null
 	$(BIN)/sistra makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

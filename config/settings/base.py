@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sistra.linkage",
     "sistra.clinic",
     "sistra.deadlines",
+    "sistra.demo",
 ]
 
 MIDDLEWARE = [
@@ -332,15 +333,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "America/Lima"
 CELERY_BEAT_SCHEDULE = {
     "police-reports-overdue": {
-        "task": "sistra.hotline.tasks.check_overdue_reports",
+        "task": "sistra.hotline.services.check_overdue_reports",
         "schedule": 5 * 60,
     },
     "referrals-overdue": {
-        "task": "sistra.assistance.tasks.check_overdue_referrals",
+        "task": "sistra.assistance.services.referrals.check_overdue_referrals",
         "schedule": 15 * 60,
     },
     "statistics-nightly": {
-        "task": "sistra.stats.tasks.refresh_aggregates",
+        "task": "sistra.stats.services.refresh_aggregates",
         "schedule": 24 * 3600,
         "options": {"queue": "stats"},
     },

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 from sistra.people.access import can_see_identity
 
 from .models import AssistanceCase, Referral
@@ -19,13 +20,13 @@ from .models import AssistanceCase, Referral
 C = Capability
 
 
-def _agency_id(actor):
+def _agency_id(actor: Actor):
     return getattr(actor, "agency_id", None)
 
 
 # --- assistance cases -------------------------------------------------------------------------------------
 
-def visible_assistance_cases(actor) -> QuerySet[AssistanceCase]:
+def visible_assistance_cases(actor: Actor) -> QuerySet[AssistanceCase]:
     if not (has_capability(actor, C.ASSISTANCE_VIEW) or has_capability(actor, C.REFERRAL_SEND)):
         return AssistanceCase.objects.none()
     if not _agency_id(actor):
@@ -33,7 +34,7 @@ def visible_assistance_cases(actor) -> QuerySet[AssistanceCase]:
     return AssistanceCase.objects.filter(owner_agency_id=actor.agency_id)
 
 
-def access_assistance_case(actor, case_uuid, *, write: bool = False) -> AssistanceCase:
+def access_assistance_case(actor: Actor, case_uuid, *, write: bool = False) -> AssistanceCase:
     """A case of the user's agency (with write=True: one the user may edit), or 404."""
     qs = visible_assistance_cases(actor)
     if write and not has_capability(actor, C.ASSISTANCE_EDIT):
@@ -44,29 +45,29 @@ def access_assistance_case(actor, case_uuid, *, write: bool = False) -> Assistan
         raise Http404 from None
 
 
-def can_identify(actor) -> bool:
+def can_identify(actor: Actor) -> bool:
     """Opening a case is identifying a potential victim: the assistance agencies do it, and so do the clinic,
     the police, prosecutors and the hotline, who identify in order to refer."""
     return bool(_agency_id(actor)) and has_capability(actor, C.PERSON_VIEW) and (
         has_capability(actor, C.ASSISTANCE_EDIT) or has_capability(actor, C.REFERRAL_SEND))
 
 
-def can_edit_case(actor, case: AssistanceCase) -> bool:
+def can_edit_case(actor: Actor, case: AssistanceCase) -> bool:
     return has_capability(actor, C.ASSISTANCE_EDIT) and case.owner_agency_id == _agency_id(actor)
 
 
-def can_record_consent(actor, case: AssistanceCase) -> bool:
+def can_record_consent(actor: Actor, case: AssistanceCase) -> bool:
     return case.owner_agency_id == _agency_id(actor) and (
         has_capability(actor, C.ASSISTANCE_EDIT) or has_capability(actor, C.REFERRAL_SEND))
 
 
-def can_refer(actor, case: AssistanceCase) -> bool:
+def can_refer(actor: Actor, case: AssistanceCase) -> bool:
     return has_capability(actor, C.REFERRAL_SEND) and case.owner_agency_id == _agency_id(actor)
 
 
 # --- referrals --------------------------------------------------------------------------------------------
 
-def visible_referrals(actor) -> QuerySet[Referral]:
+def visible_referrals(actor: Actor) -> QuerySet[Referral]:
     agency_id = _agency_id(actor)
     if not agency_id:
         return Referral.objects.none()
@@ -79,7 +80,7 @@ def visible_referrals(actor) -> QuerySet[Referral]:
     return Referral.objects.filter(condition)
 
 
-def access_referral(actor, referral_uuid) -> Referral:
+def access_referral(actor: Actor, referral_uuid) -> Referral:
     try:
         return visible_referrals(actor).select_related(
             "case", "person", "from_agency", "to_agency", "provider", "sent_by", "destination_ubigeo__parent__parent",
@@ -88,40 +89,40 @@ def access_referral(actor, referral_uuid) -> Referral:
         raise Http404 from None
 
 
-def is_sender(actor, referral: Referral) -> bool:
+def is_sender(actor: Actor, referral: Referral) -> bool:
     return referral.from_agency_id == _agency_id(actor)
 
 
-def leads_case(actor, referral: Referral) -> bool:
+def leads_case(actor: Actor, referral: Referral) -> bool:
     return referral.case.owner_agency_id == _agency_id(actor)
 
 
-def is_receiver(actor, referral: Referral) -> bool:
+def is_receiver(actor: Actor, referral: Referral) -> bool:
     return referral.to_agency_id == _agency_id(actor) and has_capability(actor, C.REFERRAL_RECEIVE)
 
 
-def can_respond(actor, referral: Referral) -> bool:
+def can_respond(actor: Actor, referral: Referral) -> bool:
     return is_receiver(actor, referral) and referral.status == Referral.Status.SENT
 
 
-def can_complete(actor, referral: Referral) -> bool:
+def can_complete(actor: Actor, referral: Referral) -> bool:
     return (is_receiver(actor, referral) and referral.status == Referral.Status.ACCEPTED
             and referral.kind == Referral.Kind.SERVICES)
 
 
-def can_revoke(actor, referral: Referral) -> bool:
+def can_revoke(actor: Actor, referral: Referral) -> bool:
     """The agency that sent it, or the one that now leads the case, may withdraw an open referral."""
     return (has_capability(actor, C.REFERRAL_SEND) and (is_sender(actor, referral) or leads_case(actor, referral))
             and referral.is_open)
 
 
-def can_work_on_referral(actor, referral: Referral) -> bool:
+def can_work_on_referral(actor: Actor, referral: Referral) -> bool:
     """The receiver records the services it delivers, its follow-ups and (for tracing and return) the family
     contacts, while the referral is accepted and not yet done."""
     return can_complete(actor, referral) and has_capability(actor, C.ASSISTANCE_EDIT)
 
 
-def referral_shows_identity(actor, referral: Referral) -> bool:
+def referral_shows_identity(actor: Actor, referral: Referral) -> bool:
     """The sender sees the person as it always does; the receiver sees names and documents only when the
     referral carries them (the victim consented to share with that agency, and has not withdrawn it)."""
     if is_sender(actor, referral) or leads_case(actor, referral):
@@ -129,7 +130,7 @@ def referral_shows_identity(actor, referral: Referral) -> bool:
     return referral.carries_identity and referral.is_open and can_see_identity(actor, referral.person)
 
 
-def referral_shows_family(actor, referral: Referral) -> bool:
+def referral_shows_family(actor: Actor, referral: Referral) -> bool:
     """Family contacts identify the victim too: the receiver sees them only for tracing, reunification, return
     or reintegration, with identity, while it works on the referral."""
     if not (is_receiver(actor, referral) and referral.status == Referral.Status.ACCEPTED and referral.is_open):
@@ -141,7 +142,7 @@ def referral_shows_family(actor, referral: Referral) -> bool:
 
 # --- the person-visibility provider -----------------------------------------------------------------------
 
-def persons_in_assistance(actor) -> Q:
+def persons_in_assistance(actor: Actor) -> Q:
     """Provider for sistra.people.access. It grants identity, so it covers only the persons of the agency's own
     assistance cases and of referrals it accepted that carry identity; a referral without the victim's consent
     to share with that agency is left to the pseudonymous PersonShare it created."""
@@ -156,7 +157,7 @@ def persons_in_assistance(actor) -> Q:
     return Q(Exists(owned)) | Q(Exists(accepted))
 
 
-def access_family_contact(actor, contact_uuid):
+def access_family_contact(actor: Actor, contact_uuid):
     """A family contact of a case of the user's agency, or of a case referred to it for tracing, reunification,
     return or reintegration (with identity, while it works on it). Returns (contact, referral or None)."""
     from .models import FamilyContact
@@ -174,3 +175,16 @@ def access_family_contact(actor, contact_uuid):
         if referral_shows_family(actor, referral):
             return contact, referral
     raise Http404
+
+
+# --- who may see the identity in an assistance case's history (registered with audit.masking) ---------------
+
+def can_see_assistance_case_identity(actor: Actor, case: AssistanceCase) -> bool:
+    return can_see_identity(actor, case.person)
+
+
+def assistance_cases_whose_identity_is_visible(actor: Actor, uuids: set) -> set:
+    if not uuids or not can_see_identity(actor):
+        return set()
+    cases = AssistanceCase.objects.filter(uuid__in=uuids).select_related("person")
+    return {c.uuid for c in cases if can_see_identity(actor, c.person)}

@@ -216,9 +216,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         page = self.paginate_queryset(self.get_queryset())
         data = self.get_serializer(page, many=True).data
         with transaction.atomic():
+            # one row per person shown, however many of her referrals the page lists
+            logged: set[int] = set()
             for referral, row in zip(page, data, strict=True):
-                _log_identity(request.user, referral, referral.person, shown="full_name" in row["person"],
-                              detail="API")
+                shown = "full_name" in row["person"] and referral.person_id not in logged
+                if shown:
+                    logged.add(referral.person_id)
+                _log_identity(request.user, referral, referral.person, shown=shown, detail="API")
         return self.get_paginated_response(data)
 
     def _output(self, referral, status_code=status.HTTP_200_OK):

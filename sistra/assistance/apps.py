@@ -22,3 +22,10 @@ class AssistanceConfig(AppConfig):
         from .demo import load_assistance_demo
 
         register_demo_loader("assistance", load_assistance_demo)
+
+        from sistra.audit.masking import register_identity_rule
+
+        from .access import assistance_cases_whose_identity_is_visible, can_see_assistance_case_identity
+
+        register_identity_rule("assistance.assistancecase", assistance_cases_whose_identity_is_visible,
+                               check=can_see_assistance_case_identity)

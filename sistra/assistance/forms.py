@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import ROLE_CAPABILITIES, Capability
 from sistra.accounts.models import Agency, User
+from sistra.core.forms import DayField, ServiceErrorsMixin, search_text_field
 from sistra.core.models import Country, Ubigeo, localized
 from sistra.people.access import visible_persons
-from sistra.people.forms import DayField, PickerMixin, ServiceErrorsMixin, search_text_field
+from sistra.people.forms import PickerMixin
 
 from .models import (
     Assessment,

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sistra.people.forms import DayField, search_text_field
+from sistra.core.forms import DayField, search_text_field
 
 from .forms import AssistanceForm, _country_field, _ubigeo_field
 from .models import FollowUpVisit, ReintegrationFollowUp, ReintegrationPlan, ReturnTravel

@@ -3,7 +3,11 @@
 One assistance case per victim and lead agency (the agency that owns it). Other agencies take part through
 referrals: a referral gives the receiving agency access to the person through a PersonShare that ends with
 the referral; a "case transfer" referral, once accepted, makes the receiving agency the new lead.
-Field names follow HTCDS v2 where it has them (vic_TraffickingStatus, cas_Status, spl_*, con_Consent)."""
+Field names follow HTCDS v2 where it has them (vic_TraffickingStatus, cas_Status, spl_*, con_Consent).
+
+Long because it holds every record of the pathway (case, consent, assessment, plan and goals, referral and its
+alerts, deliveries, follow-ups, family contacts, providers, return and reintegration), each a plain model whose
+choices are the HTCDS picklists; the migrations and the admin of one app are easier to follow in one module."""
 
 from django.conf import settings
 from django.db import models

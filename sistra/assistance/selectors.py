@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sistra.accounts.capabilities import Capability, has_capability
-from sistra.audit.models import ChangeEvent
+from sistra.accounts.types import Actor
 
 from .access import visible_assistance_cases, visible_referrals
 from .models import (
@@ -33,7 +33,7 @@ def _referral_rows(qs) -> QuerySet[Referral]:
     return qs.select_related("case", "person", "from_agency", "to_agency").prefetch_related("services")
 
 
-def inbox(actor) -> QuerySet[Referral]:
+def inbox(actor: Actor) -> QuerySet[Referral]:
     """Referrals sent to the user's agency that are still open."""
     if not has_capability(actor, Capability.REFERRAL_RECEIVE) or not actor.agency_id:
         return Referral.objects.none()
@@ -41,24 +41,24 @@ def inbox(actor) -> QuerySet[Referral]:
                           ).order_by("due_on", "sent_at")
 
 
-def outbox(actor) -> QuerySet[Referral]:
+def outbox(actor: Actor) -> QuerySet[Referral]:
     if not actor.agency_id:
         return Referral.objects.none()
     return _referral_rows(visible_referrals(actor).filter(OPEN_REFERRAL, from_agency_id=actor.agency_id)
                           ).order_by("due_on", "sent_at")
 
 
-def overdue_referrals(actor, *, today: datetime.date | None = None) -> QuerySet[Referral]:
+def overdue_referrals(actor: Actor, *, today: datetime.date | None = None) -> QuerySet[Referral]:
     """Open referrals past their due date, sent or received by the user's agency."""
     today = today or timezone.localdate()
     return _referral_rows(visible_referrals(actor).filter(OPEN_REFERRAL, due_on__lt=today)).order_by("due_on")
 
 
-def recent_referrals(actor, *, limit: int = 20) -> list[Referral]:
+def recent_referrals(actor: Actor, *, limit: int = 20) -> list[Referral]:
     return list(_referral_rows(visible_referrals(actor).exclude(OPEN_REFERRAL)).order_by("-updated_at")[:limit])
 
 
-def agency_alerts(actor, *, limit: int = 50) -> list[ReferralAlert]:
+def agency_alerts(actor: Actor, *, limit: int = 50) -> list[ReferralAlert]:
     if not actor.agency_id:
         return []
     referrals = visible_referrals(actor).filter(OPEN_REFERRAL)
@@ -71,7 +71,7 @@ class CaseFilters:
     status: str = ""  # "" open, "closed", "all"
 
 
-def case_list(actor, filters: CaseFilters) -> QuerySet[AssistanceCase]:
+def case_list(actor: Actor, filters: CaseFilters) -> QuerySet[AssistanceCase]:
     qs = visible_assistance_cases(actor).select_related("person", "caseworker")
     if filters.status == "closed":
         qs = qs.exclude(status__in=AssistanceCase.OPEN_STATUSES)
@@ -109,12 +109,7 @@ def case_detail(case: AssistanceCase) -> AssistanceCase:
     )
 
 
-def case_history(case: AssistanceCase) -> QuerySet[ChangeEvent]:
-    return ChangeEvent.objects.filter(root_model="assistance.assistancecase", root_uuid=case.uuid).select_related(
-        "actor", "actor_agency")
-
-
-def candidate_criminal_cases(actor, case: AssistanceCase):
+def candidate_criminal_cases(actor: Actor, case: AssistanceCase):
     """Criminal cases the user may see in which the person is a victim and that are not linked yet."""
     from sistra.cases.access import visible_cases
 

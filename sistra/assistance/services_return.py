@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sistra.accounts.types import Actor, agency_of
 from sistra.audit.services import record_change, snapshot
 from sistra.core.validation import check_not_future, check_order, raise_if
 
@@ -160,11 +161,11 @@ def _return_summary(travel: ReturnTravel) -> dict:
 
 
 @transaction.atomic
-def return_plan(*, actor, case: AssistanceCase, referral: Referral | None = None, **fields) -> ReturnTravel:
+def return_plan(*, actor: Actor, case: AssistanceCase, referral: Referral | None = None, **fields) -> ReturnTravel:
     """Plan the return: route, documents, visa, tickets, escort, costs and who pays, planned dates."""
     case = _lock_case(case)
     _check_work_on(actor, case, referral)
-    travel = ReturnTravel(case=case, referral=referral, created_by=actor, agency=actor.agency)
+    travel = ReturnTravel(case=case, referral=referral, created_by=actor, agency=agency_of(actor))
     _apply(travel, fields)
     errors: dict = {}
     _check_return(errors, travel, case)
@@ -186,14 +187,14 @@ def return_plan(*, actor, case: AssistanceCase, referral: Referral | None = None
     return travel
 
 
-def _check_may_work(actor, travel: ReturnTravel, case: AssistanceCase) -> None:
+def _check_may_work(actor: Actor, travel: ReturnTravel, case: AssistanceCase) -> None:
     _check_work_on(
         actor, case, travel.referral if travel.referral and not access.can_edit_case(actor, case) else None
     )
 
 
 @transaction.atomic
-def return_update(*, actor, travel: ReturnTravel, **fields) -> ReturnTravel:
+def return_update(*, actor: Actor, travel: ReturnTravel, **fields) -> ReturnTravel:
     """Change the plan of a return not yet under way."""
     travel, case = _lock_travel(travel)
     _check_may_work(actor, travel, case)
@@ -226,7 +227,7 @@ def return_update(*, actor, travel: ReturnTravel, **fields) -> ReturnTravel:
 
 
 @transaction.atomic
-def return_record_departure(*, actor, travel: ReturnTravel, departed_on: datetime.date) -> ReturnTravel:
+def return_record_departure(*, actor: Actor, travel: ReturnTravel, departed_on: datetime.date) -> ReturnTravel:
     """The victim set off. Her travel document must be ready, an international return needs its visa granted
     (or none needed), and an air journey its tickets."""
     travel, case = _lock_travel(travel)
@@ -272,7 +273,7 @@ def return_record_departure(*, actor, travel: ReturnTravel, departed_on: datetim
 
 @transaction.atomic
 def return_confirm_arrival(
-    *, actor, travel: ReturnTravel, arrived_on: datetime.date, notes: str
+    *, actor: Actor, travel: ReturnTravel, arrived_on: datetime.date, notes: str
 ) -> ReturnTravel:
     """The victim arrived, and someone confirmed it (how is recorded): arrival not before departure."""
     travel, case = _lock_travel(travel)
@@ -321,7 +322,7 @@ def return_confirm_arrival(
 
 
 @transaction.atomic
-def return_cancel(*, actor, travel: ReturnTravel, reason: str) -> ReturnTravel:
+def return_cancel(*, actor: Actor, travel: ReturnTravel, reason: str) -> ReturnTravel:
     travel, case = _lock_travel(travel)
     _check_may_work(actor, travel, case)
     errors: dict = {}
@@ -353,7 +354,7 @@ def return_cancel(*, actor, travel: ReturnTravel, reason: str) -> ReturnTravel:
 @transaction.atomic
 def reintegration_plan_create(
     *,
-    actor,
+    actor: Actor,
     case: AssistanceCase,
     community,
     goals: str,
@@ -407,7 +408,7 @@ def reintegration_plan_create(
         goals=goals.strip(),
         starts_on=starts_on,
         created_by=actor,
-        agency=actor.agency,
+        agency=agency_of(actor),
     )
     ReintegrationFollowUp.objects.bulk_create(
         [
@@ -439,7 +440,7 @@ def _lock_plan(plan: ReintegrationPlan, actor) -> tuple[ReintegrationPlan, Assis
 @transaction.atomic
 def reintegration_followup_record(
     *,
-    actor,
+    actor: Actor,
     follow_up: ReintegrationFollowUp,
     done_on: datetime.date,
     kind: str,
@@ -492,7 +493,7 @@ def reintegration_followup_record(
 @transaction.atomic
 def reintegration_outcome_record(
     *,
-    actor,
+    actor: Actor,
     plan: ReintegrationPlan,
     outcome: str,
     outcome_on: datetime.date,

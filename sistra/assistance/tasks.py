@@ -1,12 +1,6 @@
-"""Background work of the assistance pathway (Django's tasks API)."""
+"""The background tasks of the assistance pathway, for the worker to find (config.celery registers what this
+module holds). Each is defined beside the service that enqueues it (ADR 0170)."""
 
-from django.tasks import task
+from .services import check_overdue_referrals
 
-
-@task
-def check_overdue_referrals() -> int:
-    """Raise the dashboard alerts of referrals past their due date. Enqueued the day after each referral falls
-    due (where the queue can wait) and by `sistra referrals_check_overdue` (daily, from cron)."""
-    from .services import overdue_alerts_raise
-
-    return overdue_alerts_raise()
+__all__ = ["check_overdue_referrals"]

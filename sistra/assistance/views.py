@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sistra.accounts.capabilities import Capability
 from sistra.audit.models import AccessLog
-from sistra.audit.services import log_access
+from sistra.audit.selectors import history_for
+from sistra.audit.services import log_access, log_access_many
 from sistra.core.api import region_of
 from sistra.people.access import access_person, can_see_identity, visible_persons
 from sistra.people.api import age_band
@@ -91,13 +92,22 @@ def person_card(person, *, identity: bool) -> PersonCard:
     return card
 
 
+def _log_reads(user, *, person, instance, identity: bool, relatives=(), detail: str = "") -> None:
+    """What a page or a PDF shows of people, on record in the transaction of the read: the victim when her
+    identity is shown (one row), and each relative or contact whose name is shown (one row each: they are
+    people too, and a tracing sheet is read by whoever works the referral)."""
+    reads = [(instance, person)] if identity else []
+    reads += [(contact, None) for contact in relatives]
+    if reads:
+        log_access_many(actor=user, reads=reads, fields=IDENTITY_FIELDS, purpose=PURPOSE, detail=detail)
+
+
 def _render_logged(request, template: str, context: dict, *, person, instance, identity: bool, detail: str = "",
-                   status: int = 200):
-    """Render, and when the page shows the person's identity, record the read in the same transaction."""
+                   status: int = 200, relatives=()):
+    """Render, and record what the page shows of people (_log_reads) in the same transaction."""
     with transaction.atomic():
-        if identity:
-            log_access(actor=request.user, instance=instance, person=person, fields=IDENTITY_FIELDS,
-                       purpose=PURPOSE, detail=detail)
+        _log_reads(request.user, person=person, instance=instance, identity=identity, relatives=relatives,
+                   detail=detail)
         return render(request, template, context, status=status)
 
 
@@ -109,8 +119,9 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 
 def _form_page(request, *, form, title: str, back: str, call, success, done, case=None, referral=None,
-               intro: str = "", intro_link=None, warning: str = "", submit: str = ""):
-    """The common end of every single-form page: shape check, one service call, then redirect or re-render."""
+               intro: str = "", intro_link=None, warning: str = "", submit: str = "", relatives=()):
+    """The common end of every single-form page: shape check, one service call, then redirect or re-render.
+    `relatives`: the family contacts whose names the form shows, logged when it is shown (_log_reads)."""
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "search":
@@ -128,12 +139,15 @@ def _form_page(request, *, form, title: str, back: str, call, success, done, cas
             status = 422
         else:
             status = 422
-    return render(request, "assistance/form_page.html", {
-        "form": form, "title": title, "back": back, "case": case, "referral": referral, "intro": intro,
-        "intro_link": intro_link,
-        "warning": warning, "submit": submit or _("Guardar"),
-        "lookup_person_url": reverse("people:lookup"), "lookup_ubigeo_url": reverse("assistance:ubigeo_lookup"),
-    }, status=status)
+    with transaction.atomic():
+        _log_reads(request.user, person=None, instance=None, identity=False, relatives=relatives,
+                   detail=str(title))
+        return render(request, "assistance/form_page.html", {
+            "form": form, "title": title, "back": back, "case": case, "referral": referral, "intro": intro,
+            "intro_link": intro_link,
+            "warning": warning, "submit": submit or _("Guardar"),
+            "lookup_person_url": reverse("people:lookup"), "lookup_ubigeo_url": reverse("assistance:ubigeo_lookup"),
+        }, status=status)
 
 
 def _case_url(case, section: str = "") -> str:
@@ -276,11 +290,12 @@ def case_detail(request, case_uuid):
         "criminal_cases": list(visible_cases(user).filter(pk__in=[c.pk for c in case.criminal_cases.all()])),
         "has_candidates": access.can_edit_case(user, case) and selectors.candidate_criminal_cases(user, case).exists(),
         "total_cost": sum((d.cost or 0) for d in case.deliveries.all()),
-        "history": list(selectors.case_history(case)[:200]) if user.can(Capability.HISTORY_VIEW) else None,
+        # identity values masked unless the viewer may see hers (audit.masking, rule registered by this app)
+        "history": history_for(user, case) if user.can(Capability.HISTORY_VIEW) else None,
         "today": timezone.localdate(),
     }
     return _render_logged(request, "assistance/case_detail.html", context, person=case.person, instance=case,
-                          identity=identity, detail=case.code)
+                          identity=identity, detail=case.code, relatives=case.family_contacts.all())
 
 
 @never_cache
@@ -390,9 +405,9 @@ def case_pdf(request, case_uuid):
         "total_cost": sum((d.cost or 0) for d in case.deliveries.all()),
     }
     with transaction.atomic():
-        if identity:
-            log_access(actor=user, instance=case, person=case.person, fields=IDENTITY_FIELDS, purpose=PURPOSE,
-                       detail=_("resumen del caso (PDF)"))
+        # the summary names the relatives only with the victim's identity
+        _log_reads(user, person=case.person, instance=case, identity=identity,
+                   relatives=case.family_contacts.all() if identity else (), detail=_("resumen del caso (PDF)"))
         content = render_pdf("assistance/pdf/case_summary.html", context)
     return _pdf_response(content, f"caso-{case.code}.pdf")
 
@@ -599,7 +614,7 @@ def family_edit(request, contact_uuid):
         title=_("Familiar o contacto: %(relation)s") % {"relation": contact.get_relationship_display()}, back=back,
         call=lambda f: services.family_contact_update(actor=user, contact=contact, referral=referral,
                                                      **f.service_kwargs()),
-        success=_("Familiar o contacto actualizado."), done=back)
+        success=_("Familiar o contacto actualizado."), done=back, relatives=[contact])
 
 
 def _family_context(user, contact, referral):
@@ -624,7 +639,8 @@ def family_detail(request, contact_uuid):
     context["can_edit"] = (access.can_work_on_referral(user, referral) if referral is not None
                            else access.can_edit_case(user, contact.case) and contact.case.is_open)
     return _render_logged(request, "assistance/family_contact.html", context, person=contact.case.person,
-                          instance=contact.case, identity=context["identity"], detail=_("hoja de contacto familiar"))
+                          instance=contact.case, identity=context["identity"], relatives=[contact],
+                          detail=_("hoja de contacto familiar"))
 
 
 @never_cache
@@ -634,9 +650,8 @@ def family_pdf(request, contact_uuid):
     contact, referral = access.access_family_contact(user, contact_uuid)
     context = _family_context(user, contact, referral)
     with transaction.atomic():
-        if context["identity"]:
-            log_access(actor=user, instance=contact.case, person=contact.case.person, fields=IDENTITY_FIELDS,
-                       purpose=PURPOSE, detail=_("hoja de contacto familiar (PDF)"))
+        _log_reads(user, person=contact.case.person, instance=contact.case, identity=context["identity"],
+                   relatives=[contact], detail=_("hoja de contacto familiar (PDF)"))
         content = render_pdf("assistance/pdf/family_contact.html", context)
     return _pdf_response(content, f"contacto-{contact.uuid}.pdf")
 
@@ -714,7 +729,8 @@ def referral_detail(request, referral_uuid):
     referral = access.access_referral(user, referral_uuid)
     context = _referral_context(user, referral)
     return _render_logged(request, "assistance/referral_detail.html", context, person=referral.person,
-                          instance=referral, identity=context["identity"], detail=referral.case.code)
+                          instance=referral, identity=context["identity"], relatives=context["family"],
+                          detail=referral.case.code)
 
 
 @never_cache

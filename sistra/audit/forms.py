@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.models import Agency
-from sistra.people.forms import DayField, PlainLabelsMixin
+from sistra.core.forms import DayField, PlainLabelsMixin
 
-from .models import AccessLog
+from .models import AccessLog, ChangeEvent
 from .selectors import AuditFilters, resolve_person, resolve_record, resolve_user
 
 
@@ -34,8 +34,13 @@ class AuditSearchForm(PlainLabelsMixin, forms.Form):
     date_to = DayField(label=_("Hasta"), required=False)
     purpose = forms.ChoiceField(label=_("Finalidad del acceso"), required=False,
                                 choices=[("", _("Todas")), *AccessLog.Purpose.choices])
+    event = forms.ChoiceField(label=_("Tipo de evento"), required=False, choices=[
+        ("", _("Todos")),
+        (_("Accesos"), AccessLog.Kind.choices),
+        (_("Cambios"), ChangeEvent.Kind.choices),
+    ])
 
-    FILTER_FIELDS = ("kind", "person", "record", "user", "agency", "date_from", "date_to", "purpose")
+    FILTER_FIELDS = ("kind", "person", "record", "user", "agency", "date_from", "date_to", "purpose", "event")
 
     def clean_person(self):
         text = self.cleaned_data["person"].strip()
@@ -87,6 +92,7 @@ class AuditSearchForm(PlainLabelsMixin, forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             purpose=data.get("purpose") or "",
+            event=data.get("event") or "",
         )
 
     def describe(self) -> str:

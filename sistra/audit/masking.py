@@ -2,13 +2,11 @@
 
 A change event keeps full before/after values (names, documents, free text that may name someone). Whoever
 reads the history sees those values only where they may see the identity of the record the change belongs to:
-the person (people.access.can_see_identity) or the case (cases.access.can_see_case_identity). Any other kind
-of record is masked unless its app registers a rule (fail closed)."""
+the person (people.access.can_see_identity) or the case (cases.access.can_see_case_identity), as those apps
+register at start-up. Any other kind of record is masked unless its app registers a rule (fail closed)."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
-
-from sistra.accounts.capabilities import Capability, has_capability
 
 from .models import ChangeEvent
 
@@ -19,11 +17,9 @@ IDENTITY_KEYS = frozenset({
     "first_names", "last_name_paternal", "last_name_maternal", "date_of_birth", "notes", "documents",
     "aliases", "summary", "description", "search_key", "alias_key", "alias",
 })
-# Keys that are identity only in one model (a case's title names its people; an event's title does not).
-MODEL_IDENTITY_KEYS = {
-    "cases.case": frozenset({"title"}),
-    "cases.caseevent": frozenset({"reason"}),
-}
+# Keys that are identity only in one model (a case's title names its people; an event's title does not): the
+# app that owns the model says so with register_identity_keys().
+MODEL_IDENTITY_KEYS: dict[str, frozenset] = {}
 IDENTITY_KEY_PARTS = ("phone", "address", "email", "name")
 
 
@@ -37,41 +33,40 @@ def is_identity_key(model: str, key: str) -> bool:
 
 
 # --- who may see the identity of a root record --------------------------------------------------------------
-# Each rule takes the viewer and the root records' uuids and returns the uuids whose identity the viewer may
-# see. They ask the access modules themselves (the one place those rules are written); a viewer without the
-# capability costs no query, and a batch costs one query plus at most one per root.
+# The apps that own root records (people: the person; cases: the case; others as they come) register, in their
+# AppConfig.ready(), a rule taking the viewer and the roots' uuids and returning the uuids whose identity the
+# viewer may see, and optionally a check for one record already fetched. They ask their access modules (the one
+# place those rules are written); a root model nobody registered is masked (fail closed).
 
 IdentityRule = Callable[[Any, set], set]
+IdentityCheck = Callable[[Any, Any], bool]
+
+IDENTITY_RULES: dict[str, IdentityRule] = {}
+IDENTITY_CHECKS: dict[str, IdentityCheck] = {}
 
 
-def _person_rule(viewer, uuids: set) -> set:
-    from sistra.people.access import can_see_identity
-    from sistra.people.models import Person
-
-    if not uuids or not can_see_identity(viewer):
-        return set()
-    return {p.uuid for p in Person.objects.filter(uuid__in=uuids) if can_see_identity(viewer, p)}
-
-
-def _case_rule(viewer, uuids: set) -> set:
-    from sistra.cases.access import can_see_case_identity
-    from sistra.cases.models import Case
-
-    if not uuids or not has_capability(viewer, Capability.CASE_VIEW_IDENTITY):
-        return set()
-    return {c.uuid for c in Case.objects.filter(uuid__in=uuids) if can_see_case_identity(viewer, c)}
-
-
-IDENTITY_RULES: dict[str, IdentityRule] = {
-    "people.person": _person_rule,
-    "cases.case": _case_rule,
-}
-
-
-def register_identity_rule(root_model: str, rule: IdentityRule) -> None:
-    """Other parts of SISTRA (hotline contacts, assistance cases) say who may see the identities in their
-    history."""
+def register_identity_rule(root_model: str, rule: IdentityRule, *, check: IdentityCheck | None = None) -> None:
+    """`root_model` ("people.person") says who may see the identities in its history: `rule` for a batch of
+    uuids, `check` (optional) for one record the caller already holds."""
     IDENTITY_RULES[root_model] = rule
+    if check is not None:
+        IDENTITY_CHECKS[root_model] = check
+
+
+def register_identity_keys(model: str, keys) -> None:
+    """Snapshot keys that are identity in `model` only (a case's "title")."""
+    MODEL_IDENTITY_KEYS[model] = MODEL_IDENTITY_KEYS.get(model, frozenset()) | frozenset(keys)
+
+
+def root_identity_visible(viewer, root) -> bool:
+    """Whether the viewer may see the identity of one root record (already fetched through its access
+    function)."""
+    label = root._meta.label_lower
+    check = IDENTITY_CHECKS.get(label)
+    if check is not None:
+        return bool(check(viewer, root))
+    rule = IDENTITY_RULES.get(label)
+    return rule is not None and root.uuid in rule(viewer, {root.uuid})
 
 
 def visible_roots(viewer, events: Iterable[ChangeEvent]) -> set[tuple[str, Any]]:

@@ -12,6 +12,28 @@ class ChangeEvent(models.Model):
         UPDATE = "update", _("modificación")
         DELETE = "delete", _("eliminación")
 
+    class Kind(models.TextChoices):
+        """What happened, in the words of the work — queryable by the auditor and by statistics ("every stage
+        change in 2025"). A service that does one of the named things says so; any other write is the
+        generic created/updated/deleted of its action."""
+
+        CREATED = "created", _("registro creado")
+        UPDATED = "updated", _("registro modificado")
+        DELETED = "deleted", _("registro eliminado")
+        STAGE_CHANGED = "stage_changed", _("cambio de etapa procesal")
+        CASE_TRANSFERRED = "case_transferred", _("caso transferido a otra fiscalía")
+        SHARED = "shared", _("acceso dado a otra institución")
+        SHARE_REVOKED = "share_revoked", _("acceso de otra institución revocado")
+        REFERRAL_SENT = "referral_sent", _("derivación enviada")
+        REFERRAL_ACCEPTED = "referral_accepted", _("derivación aceptada")
+        REFERRAL_DECLINED = "referral_declined", _("derivación rechazada")
+        REFERRAL_COMPLETED = "referral_completed", _("derivación concluida")
+        REFERRAL_REVOKED = "referral_revoked", _("derivación retirada")
+        CONSENT_RECORDED = "consent_recorded", _("consentimiento registrado")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("consentimiento retirado")
+        PERSONS_MERGED = "persons_merged", _("registros de una persona unidos")
+        PERSONS_UNMERGED = "persons_unmerged", _("unión de registros deshecha")
+
     at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -22,6 +44,7 @@ class ChangeEvent(models.Model):
         verbose_name=_("institución"),
     )
     action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
+    kind = models.CharField(_("tipo de evento"), max_length=30, choices=Kind.choices, blank=True, db_index=True)
     model = models.CharField(_("tipo de registro"), max_length=60)
     object_uuid = models.UUIDField(_("registro"), null=True, blank=True)
     # the top-level record this change belongs to (a case for a charge), so a case's history is one query
@@ -60,6 +83,10 @@ class AccessLog(models.Model):
         PREVENTION = "prevention", _("Trabajo de prevención")
         LINKAGE = "linkage", _("Vinculación de registros")
 
+    class Kind(models.TextChoices):
+        IDENTITY_VIEWED = "identity_viewed", _("identidad consultada")
+        EXPORT_MADE = "export_made", _("exportación")
+
     at = models.DateTimeField(_("fecha y hora"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("usuario")
@@ -74,6 +101,7 @@ class AccessLog(models.Model):
     person_uuid = models.UUIDField(_("persona"), null=True, blank=True, db_index=True)
     fields = models.JSONField(_("campos"), default=list)
     purpose = models.CharField(_("finalidad"), max_length=20, choices=Purpose.choices)
+    kind = models.CharField(_("tipo de evento"), max_length=30, choices=Kind.choices, blank=True, db_index=True)
     detail = models.CharField(_("detalle"), max_length=300, blank=True)
 
     class Meta:

@@ -15,28 +15,17 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 
-from .masking import MaskedChange, mask_change, mask_changes
+from .masking import MaskedChange, mask_change, mask_changes, root_identity_visible
 from .models import AccessLog, ChangeEvent
 from .scopes import scope_condition
+from .subjects import case_model, person_model
 
 HISTORY_LIMIT = 200
 
 
 # --- the history of one record ------------------------------------------------------------------------------
-
-def _root_identity_visible(viewer, root) -> bool:
-    label = root._meta.label_lower
-    if label == "people.person":
-        from sistra.people.access import can_see_identity
-
-        return can_see_identity(viewer, root)
-    if label == "cases.case":
-        from sistra.cases.access import can_see_case_identity
-
-        return can_see_case_identity(viewer, root)
-    return False
-
 
 def history_for(viewer, root, *, limit: int = HISTORY_LIMIT) -> list[MaskedChange]:
     """The newest changes of a case or person (and of its parts), identity values masked unless the viewer may
@@ -44,7 +33,7 @@ def history_for(viewer, root, *, limit: int = HISTORY_LIMIT) -> list[MaskedChang
     checked HISTORY_VIEW."""
     events = list(ChangeEvent.objects.filter(root_model=root._meta.label_lower, root_uuid=root.uuid)
                   .select_related("actor", "actor_agency")[:limit])
-    visible = _root_identity_visible(viewer, root)
+    visible = root_identity_visible(viewer, root)
     return [MaskedChange(e, mask_change(e, viewer, visible=visible)) for e in events]
 
 
@@ -59,13 +48,14 @@ class AuditFilters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     purpose: str = ""
+    event: str = ""  # ChangeEvent.Kind or AccessLog.Kind: applied to the table it belongs to
 
 
-def can_audit(actor) -> bool:
+def can_audit(actor: Actor) -> bool:
     return has_capability(actor, Capability.AUDIT_VIEW)
 
 
-def auditable_access_logs(actor) -> QuerySet[AccessLog]:
+def auditable_access_logs(actor: Actor) -> QuerySet[AccessLog]:
     """A national auditor sees every read; an agency's auditor the reads of records its agency owns or was
     given (sistra.audit.scopes)."""
     if not can_audit(actor):
@@ -74,7 +64,7 @@ def auditable_access_logs(actor) -> QuerySet[AccessLog]:
     return AccessLog.objects.all() if condition is None else AccessLog.objects.filter(condition)
 
 
-def auditable_changes(actor) -> QuerySet[ChangeEvent]:
+def auditable_changes(actor: Actor) -> QuerySet[ChangeEvent]:
     if not can_audit(actor):
         return ChangeEvent.objects.none()
     condition = scope_condition(actor, "root_uuid")
@@ -94,7 +84,7 @@ def _common(qs, filters: AuditFilters):
     return qs
 
 
-def access_log_search(actor, filters: AuditFilters) -> QuerySet[AccessLog]:
+def access_log_search(actor: Actor, filters: AuditFilters) -> QuerySet[AccessLog]:
     qs = _common(auditable_access_logs(actor), filters)
     if filters.person_uuid is not None:
         qs = qs.filter(person_uuid=filters.person_uuid)
@@ -102,26 +92,28 @@ def access_log_search(actor, filters: AuditFilters) -> QuerySet[AccessLog]:
         qs = qs.filter(object_uuid__in=filters.record_uuids)
     if filters.purpose:
         qs = qs.filter(purpose=filters.purpose)
+    if filters.event:
+        qs = qs.filter(kind=filters.event)
     return qs.select_related("actor", "actor_agency").order_by("-at", "-id")
 
 
-def change_search(actor, filters: AuditFilters) -> QuerySet[ChangeEvent]:
+def change_search(actor: Actor, filters: AuditFilters) -> QuerySet[ChangeEvent]:
     qs = _common(auditable_changes(actor), filters)
     if filters.person_uuid is not None:
         # the person's own record, and the parts of cases (victim, defendant, party) that point at it
         condition = Q(root_model="people.person", root_uuid=filters.person_uuid)
-        from sistra.people.models import Person
-
-        pk = Person.objects.filter(uuid=filters.person_uuid).values_list("pk", flat=True).first()
+        pk = person_model()._default_manager.filter(uuid=filters.person_uuid).values_list("pk", flat=True).first()
         if pk is not None:
             condition |= Q(after__person_id=pk) | Q(before__person_id=pk)
         qs = qs.filter(condition)
     if filters.record_uuids is not None:
         qs = qs.filter(Q(object_uuid__in=filters.record_uuids) | Q(root_uuid__in=filters.record_uuids))
+    if filters.event:
+        qs = qs.filter(kind=filters.event)
     return qs.select_related("actor", "actor_agency").order_by("-at", "-id")
 
 
-def person_access_log(actor, person_uuid) -> QuerySet[AccessLog]:
+def person_access_log(actor: Actor, person_uuid) -> QuerySet[AccessLog]:
     """Every read of one person's identity: "¿quién ha visto a esta víctima?"."""
     return access_log_search(actor, AuditFilters(person_uuid=person_uuid))
 
@@ -135,21 +127,17 @@ class RecordLabel:
 
 
 def person_codes(uuids) -> dict:
-    from sistra.people.models import Person
-
     uuids = {u for u in uuids if u}
     if not uuids:
         return {}
-    return dict(Person.objects.filter(uuid__in=uuids).values_list("uuid", "code"))
+    return dict(person_model()._default_manager.filter(uuid__in=uuids).values_list("uuid", "code"))
 
 
 def case_numbers(uuids) -> dict:
-    from sistra.cases.models import Case
-
     uuids = {u for u in uuids if u}
     if not uuids:
         return {}
-    return dict(Case.objects.filter(uuid__in=uuids).values_list("uuid", "number"))
+    return dict(case_model()._default_manager.filter(uuid__in=uuids).values_list("uuid", "number"))
 
 
 def model_name(label: str) -> str:
@@ -243,22 +231,19 @@ def _as_uuid(text: str) -> uuid.UUID | None:
 
 def resolve_person(text: str) -> uuid.UUID | None:
     """A pseudonym code (P-…) or a uuid to the person's uuid; None when no person has it."""
-    from sistra.people.models import Person
-
     value = _as_uuid(text)
-    qs = Person.objects.filter(uuid=value) if value else Person.objects.filter(code__iexact=text.strip())
+    persons = person_model()._default_manager
+    qs = persons.filter(uuid=value) if value else persons.filter(code__iexact=text.strip())
     return qs.values_list("uuid", flat=True).first()
 
 
 def resolve_record(text: str) -> tuple[uuid.UUID, ...]:
     """A record's uuid as it is (any kind of record), or a case number to the uuids of the cases that bear it
     (numbers are unique within a fiscalía, not nationally). Empty when nothing matches."""
-    from sistra.cases.models import Case
-
     value = _as_uuid(text)
     if value:
         return (value,)
-    return tuple(Case.objects.filter(number__iexact=text.strip()).values_list("uuid", flat=True))
+    return tuple(case_model()._default_manager.filter(number__iexact=text.strip()).values_list("uuid", flat=True))
 
 
 def resolve_user(text: str):

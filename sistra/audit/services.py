@@ -4,8 +4,12 @@ import datetime
 import decimal
 import uuid
 from collections.abc import Iterable
+from typing import cast
 
 from django.db import models
+
+from sistra.accounts.types import Actor
+from sistra.core.types import PublicRecord
 
 from .models import ChangeEvent
 
@@ -30,21 +34,31 @@ def snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
     return data
 
 
+_GENERIC_KIND: dict[str, str] = {
+    ChangeEvent.Action.CREATE: ChangeEvent.Kind.CREATED,
+    ChangeEvent.Action.UPDATE: ChangeEvent.Kind.UPDATED,
+    ChangeEvent.Action.DELETE: ChangeEvent.Kind.DELETED,
+}
+
+
 def record_change(
     *,
-    actor,
+    actor: Actor | None,
     action: str,
     instance: models.Model,
-    root: models.Model | None = None,
+    root: PublicRecord | None = None,
     before: dict | None = None,
     after: dict | None = None,
     summary: str = "",
+    kind: str = "",
 ) -> ChangeEvent:
-    root = root or instance
+    # a record without a root of its own is its own root, and every root has a public uuid
+    root = root if root is not None else cast(PublicRecord, instance)
     return ChangeEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_agency_id=getattr(actor, "agency_id", None),
         action=action,
+        kind=kind or _GENERIC_KIND[action],
         model=instance._meta.label_lower,
         object_uuid=getattr(instance, "uuid", None),
         root_model=root._meta.label_lower,
@@ -56,7 +70,7 @@ def record_change(
 
 
 def log_access(
-    *, actor, instance: models.Model, fields: list[str], purpose: str, person=None, detail: str = ""
+    *, actor: Actor, instance: PublicRecord, fields: list[str], purpose: str, person=None, detail: str = ""
 ):
     """Record that `actor` read identity fields of `instance`. Call it inside the transaction of the read
     (views wrap the read and this call in transaction.atomic), so a read that cannot be logged fails."""
@@ -71,12 +85,13 @@ def log_access(
         person_uuid=getattr(person, "uuid", None),
         fields=sorted(fields),
         purpose=purpose,
+        kind=AccessLog.Kind.IDENTITY_VIEWED,
         detail=detail[:300],
     )
 
 
 def log_access_many(
-    *, actor, reads: Iterable[tuple[models.Model, models.Model | None]], fields: list[str], purpose: str,
+    *, actor: Actor, reads: Iterable[tuple[PublicRecord, PublicRecord | None]], fields: list[str], purpose: str,
     detail: str = "",
 ) -> list:
     """log_access for many reads at once (a list page, an API page, the parties of a case): one row per
@@ -93,14 +108,14 @@ def log_access_many(
         rows.append(AccessLog(
             actor=actor, actor_agency_id=agency_id, model=instance._meta.label_lower,
             object_uuid=instance.uuid, person_uuid=getattr(person, "uuid", None), fields=fields,
-            purpose=purpose, detail=detail[:300],
+            purpose=purpose, kind=AccessLog.Kind.IDENTITY_VIEWED, detail=detail[:300],
         ))
     if not rows:
         return []
     return AccessLog.objects.bulk_create(rows)
 
 
-def log_export(*, actor, model_label: str, count: int, purpose: str, detail: str = ""):
+def log_export(*, actor: Actor, model_label: str, count: int, purpose: str, detail: str = ""):
     """One access-log row for an export of many records, with its stated purpose."""
     import uuid as uuid_module
 
@@ -113,5 +128,6 @@ def log_export(*, actor, model_label: str, count: int, purpose: str, detail: str
         object_uuid=uuid_module.uuid4(),
         fields=["count"],
         purpose=AccessLog.Purpose.EXPORT,
+        kind=AccessLog.Kind.EXPORT_MADE,
         detail=f"{purpose} — {count} registros. {detail}"[:300],
     )

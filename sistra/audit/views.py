@@ -28,12 +28,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sistra.accounts.decorators import require_recent_auth
 from sistra.core.exports import new_archive_password, protected_zip, safe_cell
-from sistra.people.models import Person
 
 from . import selectors
 from .forms import AuditExportForm, AuditSearchForm
 from .models import AccessLog
 from .services import log_access, log_export
+from .subjects import person_model
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -100,7 +100,7 @@ def audit_log(request):
 def audit_person(request, person_uuid):
     """Every read of one person's identity, newest first."""
     _require_auditor(request.user)
-    person = Person.objects.filter(uuid=person_uuid).only("uuid", "code").first()
+    person = person_model()._default_manager.filter(uuid=person_uuid).only("uuid", "code").first()
     if person is None:
         raise Http404
     qs = selectors.person_access_log(request.user, person.uuid)
@@ -116,9 +116,10 @@ def audit_person(request, person_uuid):
 # --- export -------------------------------------------------------------------------------------------------
 
 ACCESS_HEADER = ["fecha_hora", "usuario", "institucion", "tipo_registro", "registro", "numero_caso",
-                 "persona", "persona_uuid", "campos", "finalidad", "detalle"]
+                 "persona", "persona_uuid", "campos", "finalidad", "detalle", "tipo_evento"]
 CHANGE_HEADER = ["fecha_hora", "usuario", "institucion", "accion", "tipo_registro", "registro", "pertenece_a",
-                 "registro_principal", "numero_caso", "persona", "resumen", "campos", "antes", "despues"]
+                 "registro_principal", "numero_caso", "persona", "resumen", "campos", "antes", "despues",
+                 "tipo_evento"]
 
 
 def _when(moment) -> str:
@@ -140,7 +141,7 @@ def _access_csv(entries) -> bytes:
     return _csv(ACCESS_HEADER, (
         [_when(r.entry.at), r.entry.actor.username, r.entry.actor_agency.code if r.entry.actor_agency else "",
          r.entry.model, r.entry.object_uuid, r.record.case_number, r.person_code, r.entry.person_uuid or "",
-         " ".join(r.entry.fields or []), r.entry.purpose, r.entry.detail]
+         " ".join(r.entry.fields or []), r.entry.purpose, r.entry.detail, r.entry.kind]
         for r in rows))
 
 
@@ -154,7 +155,8 @@ def _change_csv(viewer, entries) -> bytes:
         [_when(r.entry.at), r.entry.actor.username if r.entry.actor else "",
          r.entry.actor_agency.code if r.entry.actor_agency else "", r.entry.action, r.entry.model,
          r.entry.object_uuid or "", r.entry.root_model, r.entry.root_uuid, r.root.case_number, r.person_code,
-         r.entry.summary, " ".join(r.entry.changed_fields), _json(r.entry.before), _json(r.entry.after)]
+         r.entry.summary, " ".join(r.entry.changed_fields), _json(r.entry.before), _json(r.entry.after),
+         r.entry.kind]
         for r in rows))
 
 

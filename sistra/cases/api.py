@@ -484,9 +484,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             case = selectors.case_detail(case)
             context = self._context(case)
             data = CaseDetailSerializer(case, context=context).data
-            self._log_persons(case, context, [v.person for v in case.victims.all()]
-                              + [d.person for d in case.defendants.all()]
-                              + [p.person for p in case.other_parties.all()])
+            self._log_persons(case, context, selectors.case_persons(case))
         return Response(data, status=status_code)
 
     def _created(self, serializer_class, instance, case: Case) -> Response:
@@ -671,8 +669,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def history(self, request, uuid=None):
         case = self._case()
         require_capability(request.user, Capability.HISTORY_VIEW)
-        page = self.paginate_queryset(selectors.case_history(case))
-        return self.get_paginated_response(ChangeSerializer(mask_changes(page, request.user), many=True).data)
+        with transaction.atomic():
+            page = self.paginate_queryset(selectors.case_history(case))
+            data = ChangeSerializer(mask_changes(page, request.user), many=True).data
+            # unmasked, the values of the changes name the case's people (a party added, a file's name)
+            self._log_persons(case, self._context(case), selectors.case_persons(selectors.case_detail(case)))
+        return self.get_paginated_response(data)
 
     @extend_schema(request=ShareCreateSerializer, responses={201: ShareSerializer}, description=_(
         "Comparte el caso con otra institución, con un motivo. Solo la institución propietaria."))

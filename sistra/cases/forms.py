@@ -6,10 +6,12 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency, User
+from sistra.core.forms import DayField, PlainLabelsMixin, ServiceErrorsMixin, search_text_field
 from sistra.core.models import (
     Country,
     DistritoFiscal,
@@ -22,8 +24,9 @@ from sistra.core.models import (
 )
 from sistra.core.validation import fmt
 from sistra.people.access import visible_persons
-from sistra.people.forms import DayField, PickerMixin, PlainLabelsMixin, ServiceErrorsMixin, search_text_field
+from sistra.people.forms import PickerMixin
 
+from .attachments import EXTENSIONS
 from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim
 from .selectors import CaseFilters, DeadlineFilter
 
@@ -366,3 +369,19 @@ class ShareForm(ServiceErrorsMixin, forms.Form):
             return None
         end = datetime.datetime.combine(day, datetime.time(23, 59, 59))
         return timezone.make_aware(end)
+
+
+class AttachmentForm(ServiceErrorsMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Archivo"),
+        help_text=format_lazy("{} {}", _("PDF, imagen JPEG o PNG, documento Word (DOCX), Excel (XLSX) u "
+                                                   "OpenDocument (ODT)."),
+                              _("Las fotografías se guardan sin sus metadatos (ubicación GPS, cámara).")),
+        widget=forms.FileInput(attrs={"accept": ",".join(f".{ext}" for ext in sorted({*EXTENSIONS.values(), "jpeg"}))}),
+    )
+    description = forms.CharField(label=_("Descripción"), max_length=300, required=False)
+    is_identity_bearing = forms.BooleanField(
+        label=_("Contiene datos que identifican a personas (nombres, documentos, rostros)"),
+        required=False, initial=True,
+        help_text=_("Solo quien puede ver la identidad de las partes podrá descargarlo."),
+    )

@@ -1142,6 +1142,7 @@ def seed_cases(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_agency_id=getattr(actor, "agency_id", None),
         action=ChangeEvent.Action.CREATE,
+        kind=ChangeEvent.Kind.CREATED,
         model="cases.case",
         object_uuid=None,
         root_model="cases.seed",

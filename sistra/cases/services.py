@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor
+from sistra.audit.models import ChangeEvent
 from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Country, PenalArticle, ProceduralStage
 from sistra.core.selectors import stage_term
@@ -74,7 +76,7 @@ def _refresh_minor_flag(case: Case) -> None:
 @transaction.atomic
 def case_create(
     *,
-    actor,
+    actor: Actor,
     number: str,
     fiscalia,
     distrito_fiscal,
@@ -131,7 +133,7 @@ def case_create(
 
 
 @transaction.atomic
-def case_update(*, actor, case: Case, expected_version: int, **fields) -> Case:
+def case_update(*, actor: Actor, case: Case, expected_version: int, **fields) -> Case:
     unknown = set(fields) - set(CASE_FIELDS)
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
@@ -206,7 +208,7 @@ def _check_transition(current: Case, stage: ProceduralStage, exception: str, rea
 
 @transaction.atomic
 def case_change_stage(
-    *, actor, case: Case, stage: ProceduralStage, date: datetime.date, reason: str = "",
+    *, actor: Actor, case: Case, stage: ProceduralStage, date: datetime.date, reason: str = "",
     exception: str = "", expected_version: int | None = None,
 ) -> CaseEvent:
     """Move the case to the next stage the NCPP allows. `exception` opens the documented exception path
@@ -226,8 +228,10 @@ def case_change_stage(
     if exception == CaseEvent.StageException.CORRECTION:
         # the corrected change never happened: the earlier stage keeps its own start date (and its deadline)
         last = _last_stage_change(current)
-        earlier = (CaseEvent.objects.filter(case=current, kind=CaseEvent.Kind.STAGE_CHANGE, stage_to=stage)
-                   .exclude(pk=last.pk).order_by("-date", "-id").first())
+        changes = CaseEvent.objects.filter(case=current, kind=CaseEvent.Kind.STAGE_CHANGE, stage_to=stage)
+        if last is not None:
+            changes = changes.exclude(pk=last.pk)
+        earlier = changes.order_by("-date", "-id").first()
         new_start = earlier.date if earlier else current.complaint_date
     before = snapshot(current)
     previous = current.current_stage
@@ -251,7 +255,7 @@ def case_change_stage(
         case=current, kind=CaseEvent.Kind.STAGE_CHANGE, date=date, title=title[:200],
         stage_from=previous, stage_to=stage, reason=reason, exception=exception, created_by=actor,
     )
-    record_change(actor=actor, action="update", instance=current, before=before, after=snapshot(current),
+    record_change(kind=ChangeEvent.Kind.STAGE_CHANGED, actor=actor, action="update", instance=current, before=before, after=snapshot(current),
                   summary=event.title)
     case.current_stage, case.stage_started_on, case.status, case.version = (
         current.current_stage, current.stage_started_on, current.status, current.version)
@@ -260,7 +264,7 @@ def case_change_stage(
 
 
 @transaction.atomic
-def case_transfer(*, actor, case: Case, to_fiscalia: Agency, reason: str, date: datetime.date) -> CaseEvent:
+def case_transfer(*, actor: Actor, case: Case, to_fiscalia: Agency, reason: str, date: datetime.date) -> CaseEvent:
     """Derivación por competencia: the case passes to another fiscalía, which becomes its owner (where the old
     fiscalía owned it) and assigns its own prosecutor. The old fiscalía keeps no access unless the new one
     shares the case back. The timeline and the history record who sent it where, when and why."""
@@ -300,13 +304,13 @@ def case_transfer(*, actor, case: Case, to_fiscalia: Agency, reason: str, date: 
                                                                      "to": to_fiscalia.name})[:200],
         reason=reason[:300], created_by=actor,
     )
-    record_change(actor=actor, action="update", instance=current, before=before, after=snapshot(current),
+    record_change(kind=ChangeEvent.Kind.CASE_TRANSFERRED, actor=actor, action="update", instance=current, before=before, after=snapshot(current),
                   summary=event.title)
     return event
 
 
 @transaction.atomic
-def case_assign_prosecutor(*, actor, case: Case, prosecutor) -> Case:
+def case_assign_prosecutor(*, actor: Actor, case: Case, prosecutor) -> Case:
     """The fiscalía in charge names the prosecutor whose deadlines the case counts in (None: unassigned)."""
     current = Case.objects.select_for_update().get(pk=case.pk)
     errors: dict = {}
@@ -331,7 +335,7 @@ def case_assign_prosecutor(*, actor, case: Case, prosecutor) -> Case:
 
 
 @transaction.atomic
-def case_add_event(*, actor, case: Case, kind: str, date: datetime.date, title: str, description: str = "") -> CaseEvent:
+def case_add_event(*, actor: Actor, case: Case, kind: str, date: datetime.date, title: str, description: str = "") -> CaseEvent:
     errors: dict = {}
     if kind == CaseEvent.Kind.STAGE_CHANGE or kind not in CaseEvent.Kind.values:
         errors["kind"] = [_("Tipo de evento no válido; para cambiar de etapa use «Cambiar etapa».")]
@@ -350,7 +354,7 @@ def case_add_event(*, actor, case: Case, kind: str, date: datetime.date, title: 
 
 @transaction.atomic
 def charge_add(
-    *, actor, case: Case, article: PenalArticle, offence_date: datetime.date, defendant: CaseDefendant | None = None,
+    *, actor: Actor, case: Case, article: PenalArticle, offence_date: datetime.date, defendant: CaseDefendant | None = None,
     notes: str = "",
 ) -> Charge:
     errors: dict = {}
@@ -378,7 +382,7 @@ def charge_add(
 
 
 @transaction.atomic
-def charge_remove(*, actor, charge: Charge) -> None:
+def charge_remove(*, actor: Actor, charge: Charge) -> None:
     case = charge.case
     before = snapshot(charge)
     record_change(actor=actor, action="delete", instance=charge, root=case, before=before,
@@ -397,7 +401,7 @@ def _victim_is_minor(case: Case, person, age_at_exploitation: int | None) -> boo
 
 @transaction.atomic
 def victim_add(
-    *, actor, case: Case, person, age_at_exploitation: int | None = None, nationality=None,
+    *, actor: Actor, case: Case, person, age_at_exploitation: int | None = None, nationality=None,
     exploitation_forms=(), control_methods=(), recruitment_method=None,
     relation_to_trafficker: str = CaseVictim.Relation.UNKNOWN,
 ) -> CaseVictim:
@@ -428,7 +432,7 @@ def victim_add(
 
 
 @transaction.atomic
-def victim_remove(*, actor, victim: CaseVictim) -> None:
+def victim_remove(*, actor: Actor, victim: CaseVictim) -> None:
     case = victim.case
     record_change(actor=actor, action="delete", instance=victim, root=case, before=snapshot(victim),
                   summary=_("Víctima retirada: %(code)s") % {"code": victim.person.code})
@@ -438,7 +442,7 @@ def victim_remove(*, actor, victim: CaseVictim) -> None:
 
 
 @transaction.atomic
-def defendant_add(*, actor, case: Case, person, role=None, status: str = CaseDefendant.Status.INVESTIGATED) -> CaseDefendant:
+def defendant_add(*, actor: Actor, case: Case, person, role=None, status: str = CaseDefendant.Status.INVESTIGATED) -> CaseDefendant:
     errors: dict = {}
     if CaseDefendant.objects.filter(case=case, person=person).exists():
         errors["person"] = [_("Esta persona ya figura como imputada en el caso.")]
@@ -456,7 +460,7 @@ def defendant_add(*, actor, case: Case, person, role=None, status: str = CaseDef
 
 @transaction.atomic
 def defendant_update(
-    *, actor, defendant: CaseDefendant, status: str | None = None, role=None, outcome: str | None = None,
+    *, actor: Actor, defendant: CaseDefendant, status: str | None = None, role=None, outcome: str | None = None,
     outcome_date: datetime.date | None = None, sentence_years: Decimal | None = None,
     reparation_amount: Decimal | None = None,
 ) -> CaseDefendant:
@@ -501,7 +505,7 @@ def defendant_update(
 
 
 @transaction.atomic
-def party_add(*, actor, case: Case, person, role: str) -> CaseParty:
+def party_add(*, actor: Actor, case: Case, person, role: str) -> CaseParty:
     if role not in CaseParty.Role.values:
         raise ValidationError({"role": [_("Rol no válido.")]})
     if CaseParty.objects.filter(case=case, person=person, role=role).exists():
@@ -514,7 +518,7 @@ def party_add(*, actor, case: Case, person, role: str) -> CaseParty:
 
 
 @transaction.atomic
-def place_add(*, actor, case: Case, kind: str, ubigeo=None, country: Country | None = None,
+def place_add(*, actor: Actor, case: Case, kind: str, ubigeo=None, country: Country | None = None,
               description: str = "") -> CasePlace:
     errors: dict = {}
     if kind not in CasePlace.Kind.values:
@@ -535,7 +539,7 @@ def place_add(*, actor, case: Case, kind: str, ubigeo=None, country: Country | N
 
 
 @transaction.atomic
-def place_remove(*, actor, place: CasePlace) -> None:
+def place_remove(*, actor: Actor, place: CasePlace) -> None:
     case = place.case
     record_change(actor=actor, action="delete", instance=place, root=case, before=snapshot(place),
                   summary=_("Lugar retirado"))
@@ -544,7 +548,7 @@ def place_remove(*, actor, place: CasePlace) -> None:
 
 
 @transaction.atomic
-def case_share(*, actor, case: Case, agency, level: str = CaseShare.Level.READ, reason: str,
+def case_share(*, actor: Actor, case: Case, agency, level: str = CaseShare.Level.READ, reason: str,
                expires_at: datetime.datetime | None = None) -> CaseShare:
     errors: dict = {}
     if agency.pk == case.owner_agency_id:
@@ -562,7 +566,7 @@ def case_share(*, actor, case: Case, agency, level: str = CaseShare.Level.READ, 
     raise_if(errors)
     share = CaseShare.objects.create(case=case, agency=agency, level=level, reason=reason.strip(),
                                      granted_by=actor, expires_at=expires_at)
-    record_change(actor=actor, action="create", instance=share, root=case,
+    record_change(kind=ChangeEvent.Kind.SHARED, actor=actor, action="create", instance=share, root=case,
                   after={"agency": agency.code, "level": level, "reason": share.reason,
                          "expires_at": expires_at.isoformat() if expires_at else None},
                   summary=_("Caso compartido con %(agency)s") % {"agency": agency.name})
@@ -570,12 +574,12 @@ def case_share(*, actor, case: Case, agency, level: str = CaseShare.Level.READ, 
 
 
 @transaction.atomic
-def case_share_revoke(*, actor, share: CaseShare) -> None:
+def case_share_revoke(*, actor: Actor, share: CaseShare) -> None:
     if share.revoked_at:
         return
     share.revoked_at = timezone.now()
     share.save(update_fields=["revoked_at"])
-    record_change(actor=actor, action="update", instance=share.case, root=share.case,
+    record_change(kind=ChangeEvent.Kind.SHARE_REVOKED, actor=actor, action="update", instance=share.case, root=share.case,
                   before={"share": share.agency.code, "revoked_at": None},
                   after={"share": share.agency.code, "revoked_at": share.revoked_at.isoformat()},
                   summary=_("Acceso revocado a %(agency)s") % {"agency": share.agency.name})

@@ -28,6 +28,7 @@ from .access import access_case, can_see_case_identity, can_share_case, can_tran
 from .attachments import attachments_for
 from .forms import (
     AssignProsecutorForm,
+    AttachmentForm,
     CaseCreateForm,
     CaseEditForm,
     CaseFilterForm,
@@ -43,7 +44,6 @@ from .forms import (
     VictimForm,
 )
 from .models import Case, CaseDefendant
-from .views_attachments import AttachmentForm
 
 PAGE_SIZE = 25
 IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal"]
@@ -183,8 +183,6 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
     history = None
     if user.can(Capability.HISTORY_VIEW):
         history = history_for(user, case)
-    persons = ([v.person for v in case.victims.all()] + [d.person for d in case.defendants.all()]
-               + [p.person for p in case.other_parties.all()])
     context = {
         "case": case, "identity": identity, "can_write": can_write, "can_share": can_share,
         "can_transfer": can_transfer,
@@ -199,7 +197,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
     with transaction.atomic():
         if identity:
             # the names of the parties are about to be shown: every such read is on record
-            for person in {p.pk: p for p in persons}.values():
+            for person in selectors.case_persons(case):
                 log_access(actor=user, instance=case, person=person, fields=IDENTITY_FIELDS,
                            purpose=AccessLog.Purpose.CASE_WORK, detail=case.number)
         response = render(request, "cases/case_detail.html", context, status=status)

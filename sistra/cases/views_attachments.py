@@ -4,7 +4,6 @@ download is recorded in the access log in the same transaction as the read."""
 
 from urllib.parse import quote
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
@@ -12,20 +11,16 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access
-from sistra.people.forms import ServiceErrorsMixin
 
 from .access import access_case, can_see_case_identity
 from .attachments import (
-    EXTENSIONS,
     attachment_add,
     attachment_remove,
     can_remove_attachment,
@@ -33,25 +28,11 @@ from .attachments import (
     may_download,
     too_large_error,
 )
+from .forms import AttachmentForm
 from .models import CaseAttachment
+from .views import _render_detail
 
 SECTION = "attachments"
-
-
-class AttachmentForm(ServiceErrorsMixin, forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Archivo"),
-        help_text=format_lazy("{} {}", gettext_lazy("PDF, imagen JPEG o PNG, documento Word (DOCX), Excel (XLSX) u "
-                                                   "OpenDocument (ODT)."),
-                              gettext_lazy("Las fotografías se guardan sin sus metadatos (ubicación GPS, cámara).")),
-        widget=forms.FileInput(attrs={"accept": ",".join(f".{ext}" for ext in sorted({*EXTENSIONS.values(), "jpeg"}))}),
-    )
-    description = forms.CharField(label=gettext_lazy("Descripción"), max_length=300, required=False)
-    is_identity_bearing = forms.BooleanField(
-        label=gettext_lazy("Contiene datos que identifican a personas (nombres, documentos, rostros)"),
-        required=False, initial=True,
-        help_text=gettext_lazy("Solo quien puede ver la identidad de las partes podrá descargarlo."),
-    )
 
 
 class AttachmentSizeLimit(FileUploadHandler):
@@ -114,10 +95,7 @@ def _attachment_upload(request, case, limiter: AttachmentSizeLimit):
         else:
             messages.success(request, _("Documento adjuntado al caso."))
             return _redirect_to_section(case)
-    # the case page re-rendered with this form's messages (views owns the page; imported late, as it imports
-    # half the app)
-    from .views import _render_detail
-
+    # the case page re-rendered with this form's messages (views owns the page)
     return _render_detail(request, case, status=422, attachment_form=form)
 
 

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, Role, has_capability
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor, agency_id_of
 
 from .models import (
     ClinicMember,
@@ -39,7 +40,7 @@ SERVICE_PROFESSIONS = {
 }
 
 
-def member(actor) -> ClinicMember | None:
+def member(actor: Actor) -> ClinicMember | None:
     """The user's place on a clinic team: a health worker of a health agency with a profession, else None."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return None
@@ -50,62 +51,62 @@ def member(actor) -> ClinicMember | None:
         found = (
             ClinicMember.objects.filter(user=actor, user__agency__kind=Agency.Kind.HEALTH).first() or False
         )
-        actor._clinic_member_cache = found
-    return found or None
+        actor._clinic_member_cache = found  # type: ignore[attr-defined]  # cached for the request
+    return found if isinstance(found, ClinicMember) else None
 
 
-def profession_of(actor) -> str:
+def profession_of(actor: Actor) -> str:
     m = member(actor)
     return m.profession if m else ""
 
 
-def is_team_member(actor) -> bool:
+def is_team_member(actor: Actor) -> bool:
     return member(actor) is not None
 
 
-def is_clinical(actor) -> bool:
+def is_clinical(actor: Actor) -> bool:
     return profession_of(actor) in CLINICAL_PROFESSIONS
 
 
-def can_screen(actor) -> bool:
+def can_screen(actor: Actor) -> bool:
     return profession_of(actor) in SCREENING_PROFESSIONS
 
 
-def is_supervisor(actor) -> bool:
+def is_supervisor(actor: Actor) -> bool:
     m = member(actor)
     return bool(m and m.is_supervisor)
 
 
-def visible_communities(actor) -> QuerySet[Community]:
+def visible_communities(actor: Actor) -> QuerySet[Community]:
     if not is_team_member(actor):
         return Community.objects.none()
-    return Community.objects.filter(agency_id=actor.agency_id)
+    return Community.objects.filter(agency_id=agency_id_of(actor))
 
 
-def visible_itineraries(actor) -> QuerySet[Itinerary]:
+def visible_itineraries(actor: Actor) -> QuerySet[Itinerary]:
     if not is_team_member(actor):
         return Itinerary.objects.none()
-    return Itinerary.objects.filter(agency_id=actor.agency_id)
+    return Itinerary.objects.filter(agency_id=agency_id_of(actor))
 
 
-def visible_patients(actor) -> QuerySet[Patient]:
+def visible_patients(actor: Actor) -> QuerySet[Patient]:
     if not is_clinical(actor):
         return Patient.objects.none()
-    return Patient.objects.filter(agency_id=actor.agency_id)
+    return Patient.objects.filter(agency_id=agency_id_of(actor))
 
 
-def visible_consultations(actor) -> QuerySet[Consultation]:
+def visible_consultations(actor: Actor) -> QuerySet[Consultation]:
     if not is_clinical(actor):
         return Consultation.objects.none()
-    return Consultation.objects.filter(agency_id=actor.agency_id)
+    return Consultation.objects.filter(agency_id=agency_id_of(actor))
 
 
-def visible_screenings(actor) -> QuerySet[Screening]:
+def visible_screenings(actor: Actor) -> QuerySet[Screening]:
     condition = Q(pk__in=[])
     if can_screen(actor):
-        condition |= Q(agency_id=actor.agency_id)
+        condition |= Q(agency_id=agency_id_of(actor))
     if getattr(actor, "agency_id", None) and has_capability(actor, Capability.REFERRAL_RECEIVE):
-        condition |= Q(referral__to_agency_id=actor.agency_id)
+        condition |= Q(referral__to_agency_id=agency_id_of(actor))
     return Screening.objects.filter(condition)
 
 
@@ -116,17 +117,17 @@ def _get(qs, key):
         raise Http404 from None
 
 
-def access_patient(actor, key) -> Patient:
+def access_patient(actor: Actor, key) -> Patient:
     return _get(visible_patients(actor).select_related("person", "community", "language"), key)
 
 
-def access_consultation(actor, key) -> Consultation:
+def access_consultation(actor: Actor, key) -> Consultation:
     return _get(
         visible_consultations(actor).select_related("patient__person", "community", "professional"), key
     )
 
 
-def access_screening(actor, key) -> Screening:
+def access_screening(actor: Actor, key) -> Screening:
     return _get(
         visible_screenings(actor).select_related(
             "patient__person", "community", "screened_by", "referral__to_agency"
@@ -135,23 +136,23 @@ def access_screening(actor, key) -> Screening:
     )
 
 
-def access_community(actor, key) -> Community:
+def access_community(actor: Actor, key) -> Community:
     return _get(visible_communities(actor).select_related("district"), key)
 
 
-def access_itinerary(actor, key) -> Itinerary:
+def access_itinerary(actor: Actor, key) -> Itinerary:
     return _get(visible_itineraries(actor), key)
 
 
-def visible_conflicts(actor) -> QuerySet[SyncConflict]:
+def visible_conflicts(actor: Actor) -> QuerySet[SyncConflict]:
     if not is_supervisor(actor):
         return SyncConflict.objects.none()
-    qs = SyncConflict.objects.filter(agency_id=actor.agency_id)
+    qs = SyncConflict.objects.filter(agency_id=agency_id_of(actor))
     if not can_screen(actor):
         # both values of a screening field are screening answers
         qs = qs.exclude(entity="screening")
     return qs
 
 
-def access_conflict(actor, key) -> SyncConflict:
+def access_conflict(actor: Actor, key) -> SyncConflict:
     return _get(visible_conflicts(actor), key)

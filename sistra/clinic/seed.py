@@ -437,6 +437,7 @@ def seed_consultations(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_agency_id=getattr(actor, "agency_id", None),
         action=ChangeEvent.Action.CREATE,
+        kind=ChangeEvent.Kind.CREATED,
         model="clinic.consultation",
         object_uuid=None,
         root_model="clinic.seed",

@@ -5,6 +5,7 @@ import datetime
 from django.db.models import Prefetch, QuerySet
 
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor
 from sistra.assistance.services import receiving_agencies
 from sistra.core.models import Term
 from sistra.people.models import Person
@@ -13,7 +14,7 @@ from . import access, cie10
 from .models import Consultation, Itinerary, Patient, Screening, Service, Visit
 
 
-def current_itineraries(actor, *, on: datetime.date) -> QuerySet[Itinerary]:
+def current_itineraries(actor: Actor, *, on: datetime.date) -> QuerySet[Itinerary]:
     """The itineraries the user travels on that have not ended."""
     return (
         access.visible_itineraries(actor)
@@ -26,7 +27,7 @@ def current_itineraries(actor, *, on: datetime.date) -> QuerySet[Itinerary]:
     )
 
 
-def itinerary_packet(actor, *, on: datetime.date) -> dict:
+def itinerary_packet(actor: Actor, *, on: datetime.date) -> dict:
     """What the tablet takes on the road: the user's itineraries and their communities, the reference lists, and
     the patients already known in those communities — only what the work needs (no screening, no
     consultation history)."""
@@ -124,9 +125,9 @@ def itinerary_packet(actor, *, on: datetime.date) -> dict:
     }
 
 
-def consultation_list(actor) -> QuerySet[Consultation]:
+def consultation_list(actor: Actor) -> QuerySet[Consultation]:
     return access.visible_consultations(actor).select_related("patient__person", "community", "professional")
 
 
-def patient_list(actor) -> QuerySet[Patient]:
+def patient_list(actor: Actor) -> QuerySet[Patient]:
     return access.visible_patients(actor).select_related("person", "community", "language")

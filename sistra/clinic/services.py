@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from sistra.accounts.types import Actor, agency_of
 from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Term
 from sistra.core.validation import check_not_future, check_order, raise_if, today
@@ -91,7 +92,7 @@ def language_by_code(code: str | None):
 @transaction.atomic
 def community_create(
     *,
-    actor,
+    actor: Actor,
     name: str,
     district,
     access_by: str,
@@ -111,7 +112,7 @@ def community_create(
         _add(errors, "population", _("La población no puede ser negativa."))
     raise_if(errors)
     community = Community.objects.create(
-        agency=actor.agency,
+        agency=agency_of(actor),
         name=name.strip(),
         district=district,
         access=access_by,
@@ -131,7 +132,7 @@ def community_create(
 
 @transaction.atomic
 def itinerary_create(
-    *, actor, name: str, starts_on: datetime.date, ends_on: datetime.date, members=(), stops=()
+    *, actor: Actor, name: str, starts_on: datetime.date, ends_on: datetime.date, members=(), stops=()
 ) -> Itinerary:
     """stops: (community, planned_on) pairs, each within the itinerary's dates."""
     _require(access.is_supervisor(actor))
@@ -153,7 +154,7 @@ def itinerary_create(
             _add(errors, "members", _("Solo integrantes de su equipo pueden ir a bordo."))
     raise_if(errors)
     itinerary = Itinerary.objects.create(
-        agency=actor.agency, name=name.strip(), starts_on=starts_on, ends_on=ends_on
+        agency=agency_of(actor), name=name.strip(), starts_on=starts_on, ends_on=ends_on
     )
     itinerary.members.set(members)
     for community, day in stops:
@@ -177,7 +178,7 @@ VISIT_FIELDS = ("arrived_at", "departed_at", "patients_seen", "incidents")
 @transaction.atomic
 def patient_register(
     *,
-    actor,
+    actor: Actor,
     community,
     registered_on: datetime.date,
     uuid=None,
@@ -236,7 +237,7 @@ def patient_register(
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
-                agency=actor.agency,
+                agency=agency_of(actor),
                 person=person,
                 community=community,
                 name_refused=name_refused,
@@ -368,7 +369,7 @@ def _check_consultation(errors: dict, actor, values: dict) -> dict:
 @transaction.atomic
 def consultation_record(
     *,
-    actor,
+    actor: Actor,
     patient: Patient | None,
     service: str,
     attended_on: datetime.date | None,
@@ -412,11 +413,13 @@ def consultation_record(
     if record_uuid and Consultation.objects.filter(uuid=record_uuid).exists():
         _add(errors, "uuid", _("Ya existe una consulta con ese identificador."))
     raise_if(errors)
+    # what raise_if refused is missing no more
+    assert patient is not None and community is not None and attended_on is not None
     extra = {"uuid": record_uuid} if record_uuid else {}
     try:
         with transaction.atomic():
             consultation = Consultation.objects.create(
-                agency=actor.agency,
+                agency=agency_of(actor),
                 patient=patient,
                 visit=visit,
                 community=community,
@@ -443,7 +446,7 @@ def consultation_record(
     return consultation
 
 
-def _apply_fields(*, actor, model, obj, fields: dict, check, summary: str):
+def _apply_fields(*, actor: Actor, model, obj, fields: dict, check, summary: str):
     """Apply already-merged field values to a locked record: check the whole record as it would be, bump the
     version and the per-field versions, record the change."""
     current = _locked(model, obj)
@@ -476,7 +479,7 @@ def _apply_fields(*, actor, model, obj, fields: dict, check, summary: str):
     return current, changed
 
 
-def consultation_update(*, actor, consultation: Consultation, fields: dict):
+def consultation_update(*, actor: Actor, consultation: Consultation, fields: dict):
     _require(access.visible_consultations(actor).filter(pk=consultation.pk).exists())
     unknown = set(fields) - set(CONSULTATION_FIELDS)
     if unknown:
@@ -534,7 +537,7 @@ def _check_screening(errors: dict, values: dict) -> list[str]:
 @transaction.atomic
 def screening_record(
     *,
-    actor,
+    actor: Actor,
     patient: Patient | None,
     screened_on: datetime.date,
     result: str,
@@ -568,11 +571,12 @@ def screening_record(
     if record_uuid and Screening.objects.filter(uuid=record_uuid).exists():
         _add(errors, "uuid", _("Ya existe un tamizaje con ese identificador."))
     raise_if(errors)
+    assert patient is not None  # raise_if refused a missing patient
     extra = {"uuid": record_uuid} if record_uuid else {}
     try:
         with transaction.atomic():
             screening = Screening.objects.create(
-                agency=actor.agency,
+                agency=agency_of(actor),
                 patient=patient,
                 community=patient.community,
                 screened_on=screened_on,
@@ -597,7 +601,7 @@ def screening_record(
     return screening
 
 
-def screening_update(*, actor, screening: Screening, fields: dict):
+def screening_update(*, actor: Actor, screening: Screening, fields: dict):
     _require(access.can_screen(actor) and screening.agency_id == actor.agency_id)
     unknown = set(fields) - set(SCREENING_FIELDS)
     if unknown:
@@ -652,7 +656,7 @@ def referral_basis_for(screening: Screening, on: datetime.date) -> str:
 
 
 @transaction.atomic
-def screening_refer(*, actor, screening: Screening, to_agency, details: str = "", services=("health",)):
+def screening_refer(*, actor: Actor, screening: Screening, to_agency, details: str = "", services=("health",)):
     """Refer a positive screening into the ruta de atención with the assistance app's own mechanism: the team's
     assistance case for the person, consent recorded when given, a referral whose PersonShare gives the
     receiving agency access. Urgent danger tells the receiving agency at once."""
@@ -682,7 +686,7 @@ def screening_refer(*, actor, screening: Screening, to_agency, details: str = ""
     raise_if(errors)
     person = current.patient.person
     case = AssistanceCase.objects.filter(
-        person=person, owner_agency=actor.agency, status__in=AssistanceCase.OPEN_STATUSES
+        person=person, owner_agency=agency_of(actor), status__in=AssistanceCase.OPEN_STATUSES
     ).first()
     if case is None:
         case = assistance.case_open(
@@ -735,7 +739,7 @@ def screening_refer(*, actor, screening: Screening, to_agency, details: str = ""
     return referral
 
 
-def visit_update(*, actor, visit: Visit, fields: dict):
+def visit_update(*, actor: Actor, visit: Visit, fields: dict):
     _require(access.is_team_member(actor) and visit.itinerary.agency_id == actor.agency_id)
     unknown = set(fields) - set(VISIT_FIELDS)
     if unknown:

@@ -142,11 +142,6 @@ USERS = [
     DemoUser("analista", R.ANALYST, "mininter-analisis", "Víctor", "Sánchez Díaz"),
     DemoUser("auditor", R.AUDITOR, "mininter-analisis", "Julio", "Pérez Ccama"),
 ]
-# Cases of FISTRAP Cusco shared on purpose, so the police and MIMP users have something to work on.
-SHARES = [
-    ("pnp-dirctptim", "write", 12, "Investigación conjunta con la DIRCTPTIM"),
-    ("mimp", "read", 6, "Atención y protección de las víctimas"),
-]
 
 
 def demo_users() -> list[DemoUser]:
@@ -165,23 +160,37 @@ def demo_users() -> list[DemoUser]:
 class DemoResult:
     agencies_created: int = 0
     users_created: int = 0
-    cases_created: int = 0
-    shares_created: int = 0
     users: list[User] = field(default_factory=list)
     mfa_users: list[str] = field(default_factory=list)
     # what each registered part loaded (register_demo_loader): key -> records created
     parts: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def cases_created(self) -> int:
+        return self.parts.get("cases", 0)
 
-# Parts of SISTRA add their own demo records (hotline contacts, assistance cases…) from their AppConfig.ready(),
-# so this base module needs no import of them: register_demo_loader(key, loader), where
-# loader(agencies: dict[str, Agency]) -> int creates what is missing through the services and returns how
-# many records it created (0 on a second run). Loaders run in registration order, after the cases.
-_LOADERS: dict[str, Callable[..., int]] = {}
+    @property
+    def shares_created(self) -> int:
+        return self.parts.get("case_shares", 0)
 
 
-def register_demo_loader(key: str, loader: Callable[..., int]) -> None:
-    _LOADERS[key] = loader
+# Every part of SISTRA adds its own demo records (criminal cases, hotline contacts, assistance cases…) from its
+# AppConfig.ready(), so this base module needs no import of them: register_demo_loader(key, loader), where
+# loader(agencies: dict[str, Agency], **options) creates what is missing through the services and returns how
+# many records it created (0 on a second run). `options` names what the loader takes of load_demo_data's
+# arguments ("cases": how many synthetic criminal cases). Loaders run in registration order, that is in the
+# order of INSTALLED_APPS (the cases before the parts that build on them).
+@dataclass(frozen=True)
+class _Loader:
+    run: Callable[..., int]
+    options: tuple[str, ...] = ()
+
+
+_LOADERS: dict[str, _Loader] = {}
+
+
+def register_demo_loader(key: str, loader: Callable[..., int], *, options: tuple[str, ...] = ()) -> None:
+    _LOADERS[key] = _Loader(loader, tuple(options))
 
 
 def _ensure_agencies(result: DemoResult) -> dict[str, Agency]:
@@ -230,43 +239,13 @@ def _ensure_users(agencies: dict[str, Agency], result: DemoResult) -> None:
         result.users.append(user)
 
 
-def _ensure_cases(agencies: dict[str, Agency], result: DemoResult, *, count: int) -> None:
-    from sistra.cases.models import Case
-    from sistra.cases.seed import seed_cases
-    from sistra.cases.services import case_share
-
-    fiscalias = [agencies[code] for code in FISCALIAS if agencies[code].distrito_fiscal_id]
-    if not count or not fiscalias or Case.objects.filter(fiscalia__in=fiscalias).exists():
-        return
-    result.cases_created = seed_cases(count=count, seed=DEMO_SEED, fiscalias=fiscalias).cases
-    prosecutor = User.objects.get(username="fiscal.cusco")
-    active_cusco = Case.objects.filter(fiscalia=agencies["fistrap-cusco"], status=Case.Status.ACTIVE)
-    taken = 0
-    for agency_code, level, how_many, reason in SHARES:
-        for case in active_cusco.order_by("-complaint_date", "-id")[taken : taken + how_many]:
-            case_share(actor=prosecutor, case=case, agency=agencies[agency_code], level=level, reason=reason)
-            result.shares_created += 1
-        taken += how_many
-
-
-def _ensure_fiscalia_head(agencies: dict[str, Agency]) -> None:
-    """The Cusco prosecutor heads her fiscalía: her "mis plazos" page shows the whole fiscalía too."""
-    from sistra.deadlines.models import FiscaliaHead
-    from sistra.deadlines.services import fiscalia_head_designate
-
-    user = User.objects.filter(username="fiscal.cusco").first()
-    if user is not None and not FiscaliaHead.objects.filter(agency=agencies["fistrap-cusco"]).exists():
-        fiscalia_head_designate(actor=None, agency=agencies["fistrap-cusco"], user=user)
-
-
 @transaction.atomic
 def load_demo_data(*, cases: int = DEMO_CASES) -> DemoResult:
-    """Create what is missing of the demo agencies, users and cases; never touch what exists."""
+    """Create what is missing of the demo agencies, users and every part's records; never touch what exists."""
     result = DemoResult()
     agencies = _ensure_agencies(result)
     _ensure_users(agencies, result)
-    _ensure_cases(agencies, result, count=cases)
+    given = {"cases": cases}
     for key, loader in _LOADERS.items():
-        result.parts[key] = loader(agencies=agencies)
-    _ensure_fiscalia_head(agencies)
+        result.parts[key] = loader.run(agencies=agencies, **{name: given[name] for name in loader.options})
     return result

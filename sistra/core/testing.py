@@ -1,9 +1,9 @@
-"""Test data builders shared by every app's tests (factory_boy). Reference data comes from the migrations."""
+"""Test data builders shared by every app's tests (factory_boy): agencies, users and reference data. The
+builders of domain records live in their apps (sistra.people.testing.make_person,
+sistra.cases.testing.make_case), so this base module imports none of them."""
 
-import datetime
 
 import factory
-from django.utils import timezone
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency, User
@@ -32,32 +32,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     role = Role.PROSECUTOR
     password = factory.django.Password("contraseña-de-prueba-segura")
-
-
-def make_case(*, actor, number: str | None = None, complaint_date: datetime.date | None = None, **extra):
-    """A case registered through the service, as a prosecutor would."""
-    from sistra.cases.models import Case
-    from sistra.cases.services import case_create
-
-    agency = actor.agency
-    df = agency.distrito_fiscal or DistritoFiscal.objects.order_by("code").first()
-    defaults = {
-        "number": number or f"{timezone.localdate().year}-{Case.objects.count() + 1:05d}",
-        "fiscalia": agency,
-        "distrito_fiscal": df,
-        "complaint_date": complaint_date or timezone.localdate() - datetime.timedelta(days=30),
-        "source": Case.Source.POLICE,
-    }
-    defaults.update(extra)
-    return case_create(actor=actor, **defaults)
-
-
-def make_person(*, actor, first_names: str = "María", last_name_paternal: str = "Quispe",
-                last_name_maternal: str = "Mamani", **extra):
-    from sistra.people.services import person_create
-
-    return person_create(actor=actor, first_names=first_names, last_name_paternal=last_name_paternal,
-                         last_name_maternal=last_name_maternal, **extra)
 
 
 def stage(code: str) -> ProceduralStage:

@@ -44,3 +44,11 @@ class ConflictError(ValidationError):
             _("Otra persona modificó este registro mientras usted lo editaba. Vuelva a cargarlo y repita el cambio."),
             code="conflict",
         )
+
+
+def as_int(value: object) -> int | None:
+    """A whole number typed in a form or read from a sheet ("12", 12, 12.0), or None when it is not one."""
+    try:
+        return int(value)  # type: ignore[call-overload]  # whatever int() accepts; the rest is refused below
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -6,6 +6,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from sistra.core.forms import ubigeo_option
 from sistra.core.models import Ubigeo
 from sistra.core.text import normalize
 
@@ -48,8 +49,6 @@ def ubigeo_matches(text: str, *, limit: int = LIMIT) -> list[Ubigeo]:
 @require_GET
 def ubigeo_lookup(request):
     """The radio options for an ubigeo picker. Place names are public reference data, so a GET is fine."""
-    from sistra.people.forms import ubigeo_option
-
     name = request.GET.get("field", "")
     if not FIELD_NAME.match(name):
         return HttpResponseBadRequest()

@@ -16,6 +16,7 @@ from django.utils.translation import override
 
 from sistra.accounts.capabilities import Capability, Role, has_capability
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor
 from sistra.audit.services import record_change
 from sistra.cases.models import Case
 from sistra.cases.selectors import DUE_SOON_DAYS
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def fiscalia_head_designate(
-    *, actor, agency: Agency, user, since: datetime.date | None = None
+    *, actor: Actor, agency: Agency, user, since: datetime.date | None = None
 ) -> FiscaliaHead:
     """An administrator of that fiscalía (or the system administrator) names the prosecutor who heads it.
     ``actor=None`` is the server's command line (`sistra set_fiscalia_head`), run by whoever administers it."""
@@ -146,7 +147,7 @@ def deadline_digest_send(*, today: datetime.date | None = None) -> int:
     return sent
 
 
-def notification_mark_read(*, actor, notification: Notification) -> Notification:
+def notification_mark_read(*, actor: Actor, notification: Notification) -> Notification:
     if notification.recipient_id != actor.pk:
         raise ValidationError(_("Este aviso no es suyo."))
     if notification.read_at is None:

@@ -7,19 +7,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 
 from .models import CallerFlag, Contact, ContactPerson, FollowUp, PoliceReport
 
 _BAD_KEY = (ValidationError, ValueError, TypeError)
 
 
-def visible_contacts(actor) -> QuerySet[Contact]:
+def visible_contacts(actor: Actor) -> QuerySet[Contact]:
     if not has_capability(actor, Capability.CONTACT_VIEW) or not actor.agency_id:
         return Contact.objects.none()
     return Contact.objects.filter(owner_agency_id=actor.agency_id)
 
 
-def access_contact(actor, contact_uuid, *, write: bool = False) -> Contact:
+def access_contact(actor: Actor, contact_uuid, *, write: bool = False) -> Contact:
     qs = visible_contacts(actor)
     if write and not has_capability(actor, Capability.CONTACT_CREATE):
         raise Http404
@@ -29,7 +30,7 @@ def access_contact(actor, contact_uuid, *, write: bool = False) -> Contact:
         raise Http404 from None
 
 
-def can_see_caller_identity(actor, contact: Contact) -> bool:
+def can_see_caller_identity(actor: Actor, contact: Contact) -> bool:
     """The caller's name, number and e-mail: the hotline that took the call, for roles that see identities."""
     return (
         has_capability(actor, Capability.CONTACT_VIEW)
@@ -38,18 +39,18 @@ def can_see_caller_identity(actor, contact: Contact) -> bool:
     )
 
 
-def can_supervise(actor) -> bool:
+def can_supervise(actor: Actor) -> bool:
     return has_capability(actor, Capability.HOTLINE_SUPERVISE) and bool(actor.agency_id)
 
 
-def received_reports(actor) -> QuerySet[PoliceReport]:
+def received_reports(actor: Actor) -> QuerySet[PoliceReport]:
     """The inbox: reports sent to the user's own agency, for roles that receive them."""
     if not has_capability(actor, Capability.POLICE_REPORT_RECEIVE) or not actor.agency_id:
         return PoliceReport.objects.none()
     return PoliceReport.objects.filter(recipient_id=actor.agency_id)
 
 
-def visible_reports(actor) -> QuerySet[PoliceReport]:
+def visible_reports(actor: Actor) -> QuerySet[PoliceReport]:
     if not actor.agency_id:
         return PoliceReport.objects.none()
     condition = Q(pk__in=[])
@@ -60,7 +61,7 @@ def visible_reports(actor) -> QuerySet[PoliceReport]:
     return PoliceReport.objects.filter(condition)
 
 
-def access_report(actor, report_uuid, *, receive: bool = False) -> PoliceReport:
+def access_report(actor: Actor, report_uuid, *, receive: bool = False) -> PoliceReport:
     """A report the user may see; with receive=True, only one sent to the user's agency (to acknowledge it,
     open a case from it)."""
     qs = received_reports(actor) if receive else visible_reports(actor)
@@ -70,11 +71,11 @@ def access_report(actor, report_uuid, *, receive: bool = False) -> PoliceReport:
         raise Http404 from None
 
 
-def is_recipient(actor, report: PoliceReport) -> bool:
+def is_recipient(actor: Actor, report: PoliceReport) -> bool:
     return has_capability(actor, Capability.POLICE_REPORT_RECEIVE) and report.recipient_id == actor.agency_id
 
 
-def access_follow_up(actor, follow_up_uuid) -> FollowUp:
+def access_follow_up(actor: Actor, follow_up_uuid) -> FollowUp:
     if not has_capability(actor, Capability.CONTACT_CREATE) or not actor.agency_id:
         raise Http404
     try:
@@ -85,7 +86,7 @@ def access_follow_up(actor, follow_up_uuid) -> FollowUp:
         raise Http404 from None
 
 
-def access_flag(actor, flag_uuid) -> CallerFlag:
+def access_flag(actor: Actor, flag_uuid) -> CallerFlag:
     if not has_capability(actor, Capability.CONTACT_CREATE) or not actor.agency_id:
         raise Http404
     try:
@@ -94,7 +95,7 @@ def access_flag(actor, flag_uuid) -> CallerFlag:
         raise Http404 from None
 
 
-def persons_linked_to_contacts(actor) -> Q:
+def persons_linked_to_contacts(actor: Actor) -> Q:
     """Provider for sistra.people.access: persons linked to the contacts of the user's hotline, and — because a
     report is a deliberate share — to the contacts reported to the user's agency."""
     if not actor.agency_id:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor
 from sistra.audit.services import log_access
 from sistra.core.models import Ubigeo
 
@@ -20,14 +21,14 @@ REGION_FOREIGN = "foreign"
 REGION_UNKNOWN = "unknown"
 
 
-def contact_list(actor, *, hide_non_substantive: bool = False) -> QuerySet[Contact]:
+def contact_list(actor: Actor, *, hide_non_substantive: bool = False) -> QuerySet[Contact]:
     qs = visible_contacts(actor).filter(status=Contact.Status.CLOSED).select_related("operator")
     if hide_non_substantive:
         qs = qs.exclude(category=Contact.Category.NON_SUBSTANTIVE)
     return qs.order_by("-started_at", "-id")
 
 
-def incoming_calls(actor) -> QuerySet[Contact]:
+def incoming_calls(actor: Actor) -> QuerySet[Contact]:
     """Calls the telephony system has announced and no operator has completed yet."""
     return visible_contacts(actor).filter(status=Contact.Status.OPEN).order_by("started_at", "id")
 
@@ -47,7 +48,7 @@ def contact_detail(contact: Contact) -> Contact:
     )
 
 
-def caller_identity(actor, contact: Contact, *, detail: str = "") -> dict | None:
+def caller_identity(actor: Actor, contact: Contact, *, detail: str = "") -> dict | None:
     """The caller's name, number and e-mail for a user allowed to see them — and the access-log row that says
     they were shown. Call it inside the transaction of the read."""
     if not contact.has_caller_identity or not can_see_caller_identity(actor, contact):
@@ -57,7 +58,7 @@ def caller_identity(actor, contact: Contact, *, detail: str = "") -> dict | None
     return shown
 
 
-def person_identities(actor, links: list[ContactPerson], *, detail: str = "") -> dict[int, str]:
+def person_identities(actor: Actor, links: list[ContactPerson], *, detail: str = "") -> dict[int, str]:
     """Names of the linked persons for a user who may see identities (one access-log row each), else the
     pseudonyms."""
     from sistra.people.access import can_see_identity
@@ -85,7 +86,7 @@ class CallerHistory:
         return self.total > 0
 
 
-def caller_history(actor, *, phone_hashes=(), person_ids=(), exclude_pk=None, limit: int = 8) -> CallerHistory:
+def caller_history(actor: Actor, *, phone_hashes=(), person_ids=(), exclude_pk=None, limit: int = 8) -> CallerHistory:
     """Earlier contacts of the same number (by its hash) or of the same registry persons, and the active flags
     on the number: what the operator must see the moment a call comes in."""
     phone_hashes = [h for h in phone_hashes if h]
@@ -116,7 +117,7 @@ class RepeatCaller:
     flags: list[str] = field(default_factory=list)
 
 
-def repeat_caller(actor, *, phone_hash_value: str, exclude_pk=None) -> RepeatCaller:
+def repeat_caller(actor: Actor, *, phone_hash_value: str, exclude_pk=None) -> RepeatCaller:
     """What the telephony needs to route a call: how often the number called, when last, its flags. Two
     queries on the (agency, phone hash) indexes."""
     if not phone_hash_value or not actor.agency_id:
@@ -139,14 +140,14 @@ def police_units() -> QuerySet[Agency]:
     return Agency.objects.filter(kind=Agency.Kind.POLICE, is_active=True).order_by("name")
 
 
-def report_inbox(actor, *, pending_only: bool = False) -> QuerySet[PoliceReport]:
+def report_inbox(actor: Actor, *, pending_only: bool = False) -> QuerySet[PoliceReport]:
     qs = received_reports(actor).select_related("contact", "acknowledged_by", "case").order_by("-sent_at", "-id")
     if pending_only:
         qs = qs.filter(status=PoliceReport.Status.SENT)
     return qs
 
 
-def overdue_reports_sent(actor) -> QuerySet[PoliceReport]:
+def overdue_reports_sent(actor: Actor) -> QuerySet[PoliceReport]:
     """Reports the user's hotline sent that nobody has acknowledged in time."""
     return (
         PoliceReport.objects.filter(contact__in=visible_contacts(actor), status=PoliceReport.Status.SENT,
@@ -174,7 +175,7 @@ def _day_bounds(date_from: datetime.date, date_to: datetime.date) -> tuple[datet
     return start, end
 
 
-def stats_contacts(actor, filters: StatsFilters) -> QuerySet[Contact]:
+def stats_contacts(actor: Actor, filters: StatsFilters) -> QuerySet[Contact]:
     start, end = _day_bounds(filters.date_from, filters.date_to)
     qs = visible_contacts(actor).filter(status=Contact.Status.CLOSED, started_at__gte=start, started_at__lt=end)
     if filters.hide_non_substantive:
@@ -201,7 +202,7 @@ class ContactStats:
     open_follow_ups: int
 
 
-def contact_stats(actor, filters: StatsFilters) -> ContactStats:
+def contact_stats(actor: Actor, filters: StatsFilters) -> ContactStats:
     """Counts over the contacts the supervisor's hotline took in the period, in Lima time. Each figure is one
     grouped query."""
     tz = timezone.get_current_timezone()
@@ -244,12 +245,12 @@ def contact_stats(actor, filters: StatsFilters) -> ContactStats:
     )
 
 
-def emergencies(actor, filters: StatsFilters) -> QuerySet[Contact]:
+def emergencies(actor: Actor, filters: StatsFilters) -> QuerySet[Contact]:
     return (stats_contacts(actor, filters).filter(risk_level=Contact.Risk.EMERGENCY)
             .select_related("operator").prefetch_related("police_notifications__unit").order_by("-started_at"))
 
 
-def open_follow_ups(actor) -> QuerySet[FollowUp]:
+def open_follow_ups(actor: Actor) -> QuerySet[FollowUp]:
     return (FollowUp.objects.filter(contact__in=visible_contacts(actor), status=FollowUp.Status.OPEN)
             .select_related("contact", "created_by").order_by("due_at", "id"))
 
@@ -262,7 +263,7 @@ class Handover:
     overdue_reports: list[PoliceReport]
 
 
-def handover(actor, *, since: datetime.datetime) -> Handover:
+def handover(actor: Actor, *, since: datetime.datetime) -> Handover:
     """What the incoming shift must pick up: emergencies since `since`, follow-ups still open that were set since
     then or are already due, and reports to the police that nobody has acknowledged in time."""
     now = timezone.now()

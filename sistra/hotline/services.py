@@ -3,16 +3,19 @@ the same transaction; on a refusal nothing is saved and the message says why, in
 
 import datetime
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor, agency_of
 from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Country, Term, Ubigeo
 from sistra.core.validation import ConflictError, raise_if
@@ -269,7 +272,7 @@ def _clean_contact(data: dict, *, closing: bool) -> dict:
     return fields
 
 
-def require_hotline_agency(actor, owner_agency=None) -> Agency:
+def require_hotline_agency(actor: Actor, owner_agency=None) -> Agency:
     agency = owner_agency or getattr(actor, "agency", None)
     if agency is None or agency.kind != Agency.Kind.HOTLINE:
         raise ValidationError(_("Solo una línea de ayuda registra contactos."))
@@ -280,9 +283,10 @@ def _contact_snapshot(contact: Contact) -> dict:
     return snapshot(contact)
 
 
-def _save_actions(*, actor, contact: Contact, notification: PoliceNotificationInput | None,
+def _save_actions(*, actor: Actor, contact: Contact, notification: PoliceNotificationInput | None,
                   follow_up: FollowUpInput | None) -> None:
     if notification is not None and not notification.is_empty:
+        assert notification.notified_at is not None  # the checks refused a notification without its time
         pn = PoliceNotification.objects.create(
             contact=contact, unit=notification.unit, unit_name=notification.unit_name.strip(),
             officer=notification.officer.strip(), notified_at=notification.notified_at,
@@ -305,7 +309,7 @@ def _save_actions(*, actor, contact: Contact, notification: PoliceNotificationIn
 @transaction.atomic
 def contact_create(
     *,
-    actor,
+    actor: Actor,
     started_at: datetime.datetime,
     category: str,
     ended_at: datetime.datetime | None = None,
@@ -320,8 +324,8 @@ def contact_create(
     ubigeo_code: str = "",
     country_code: str = "",
     non_substantive_reason: str = "",
-    topics: list[str] = (),
-    indicators: list[str] = (),
+    topics: Sequence[str] = (),
+    indicators: Sequence[str] = (),
     summary: str = "",
     risk_level: str = Contact.Risk.NONE,
     information_given: bool = False,
@@ -366,7 +370,7 @@ def contact_create(
 
 @transaction.atomic
 def contact_register_call(
-    *, actor, caller_number: str, started_at: datetime.datetime, line: str = "",
+    *, actor: Actor, caller_number: str, started_at: datetime.datetime, line: str = "",
     channel: str = Contact.Channel.PHONE,
 ) -> tuple[Contact, bool]:
     """A call announced by the telephony system (IVR) as it is answered: an open contact that an operator
@@ -402,7 +406,7 @@ def contact_register_call(
 
 @transaction.atomic
 def contact_complete(
-    *, actor, contact: Contact, expected_version: int, police_notification: PoliceNotificationInput | None = None,
+    *, actor: Actor, contact: Contact, expected_version: int, police_notification: PoliceNotificationInput | None = None,
     follow_up: FollowUpInput | None = None, **fields,
 ) -> Contact:
     """The operator completes a contact the telephony system opened: same rules as contact_create."""
@@ -435,7 +439,7 @@ def contact_complete(
 
 
 @transaction.atomic
-def follow_up_add(*, actor, contact: Contact, note: str, due_at: datetime.datetime | None = None) -> FollowUp:
+def follow_up_add(*, actor: Actor, contact: Contact, note: str, due_at: datetime.datetime | None = None) -> FollowUp:
     errors: dict = {}
     if not (note or "").strip():
         _add(errors, "note", _("Escriba qué hay que hacer en el seguimiento."))
@@ -449,7 +453,7 @@ def follow_up_add(*, actor, contact: Contact, note: str, due_at: datetime.dateti
 
 
 @transaction.atomic
-def follow_up_close(*, actor, follow_up: FollowUp, outcome: str = "") -> FollowUp:
+def follow_up_close(*, actor: Actor, follow_up: FollowUp, outcome: str = "") -> FollowUp:
     current = FollowUp.objects.select_for_update().select_related("contact").get(pk=follow_up.pk)
     if current.status == FollowUp.Status.DONE:
         raise ValidationError(_("Este seguimiento ya fue cerrado."))
@@ -465,7 +469,7 @@ def follow_up_close(*, actor, follow_up: FollowUp, outcome: str = "") -> FollowU
 
 
 @transaction.atomic
-def caller_flag_add(*, actor, contact: Contact, kind: str, note: str = "") -> CallerFlag:
+def caller_flag_add(*, actor: Actor, contact: Contact, kind: str, note: str = "") -> CallerFlag:
     errors: dict = {}
     if not contact.phone_hash:
         _add(errors, "kind", _("Este contacto no tiene número de teléfono: no se puede marcar el número."))
@@ -487,7 +491,7 @@ def caller_flag_add(*, actor, contact: Contact, kind: str, note: str = "") -> Ca
 
 
 @transaction.atomic
-def caller_flag_clear(*, actor, flag: CallerFlag) -> CallerFlag:
+def caller_flag_clear(*, actor: Actor, flag: CallerFlag) -> CallerFlag:
     current = CallerFlag.objects.select_for_update().select_related("contact").get(pk=flag.pk)
     if current.cleared_at is not None:
         raise ValidationError(_("Esta marca ya fue retirada."))
@@ -501,7 +505,7 @@ def caller_flag_clear(*, actor, flag: CallerFlag) -> CallerFlag:
 
 
 @transaction.atomic
-def contact_link_person(*, actor, contact: Contact, person, role: str) -> ContactPerson:
+def contact_link_person(*, actor: Actor, contact: Contact, person, role: str) -> ContactPerson:
     from sistra.people.access import visible_persons
 
     errors: dict = {}
@@ -518,7 +522,7 @@ def contact_link_person(*, actor, contact: Contact, person, role: str) -> Contac
 
 
 @transaction.atomic
-def contact_add_new_person(*, actor, contact: Contact, role: str, **person_fields) -> ContactPerson:
+def contact_add_new_person(*, actor: Actor, contact: Contact, role: str, **person_fields) -> ContactPerson:
     """Register a person in the registry and link it to the contact, both or neither."""
     from sistra.people.services import person_create
 
@@ -527,7 +531,7 @@ def contact_add_new_person(*, actor, contact: Contact, role: str, **person_field
 
 
 @transaction.atomic
-def contact_unlink_person(*, actor, link: ContactPerson) -> None:
+def contact_unlink_person(*, actor: Actor, link: ContactPerson) -> None:
     before = snapshot(link)
     contact = link.contact
     link.delete()
@@ -545,7 +549,7 @@ def _report_snapshot(report: PoliceReport) -> dict:
 
 
 @transaction.atomic
-def police_report_send(*, actor, contact: Contact, recipient: Agency, facts: str,
+def police_report_send(*, actor: Actor, contact: Contact, recipient: Agency, facts: str,
                        include_caller_contact: bool = False) -> PoliceReport:
     errors: dict = {}
     if contact.status != Contact.Status.CLOSED:
@@ -569,14 +573,12 @@ def police_report_send(*, actor, contact: Contact, recipient: Agency, facts: str
     )
     record_change(actor=actor, action="create", instance=report, root=contact, after=_report_snapshot(report),
                   summary=_("Reporte enviado a %(agency)s") % {"agency": recipient.name})
-    from .tasks import render_report_pdf
-
     report_uuid = str(report.uuid)
     transaction.on_commit(lambda: render_report_pdf.enqueue(report_uuid))
     return report
 
 
-def _locked_received(actor, report: PoliceReport) -> PoliceReport:
+def _locked_received(actor: Actor, report: PoliceReport) -> PoliceReport:
     from .access import is_recipient
 
     current = PoliceReport.objects.select_for_update().select_related("contact", "recipient").get(pk=report.pk)
@@ -585,7 +587,7 @@ def _locked_received(actor, report: PoliceReport) -> PoliceReport:
     return current
 
 
-def _acknowledge(actor, report: PoliceReport, reference: str = "") -> None:
+def _acknowledge(actor: Actor, report: PoliceReport, reference: str = "") -> None:
     report.status = PoliceReport.Status.ACKNOWLEDGED
     report.acknowledged_by = actor
     report.acknowledged_at = timezone.now()
@@ -594,11 +596,11 @@ def _acknowledge(actor, report: PoliceReport, reference: str = "") -> None:
 
 
 @transaction.atomic
-def police_report_acknowledge(*, actor, report: PoliceReport, reference: str = "") -> PoliceReport:
+def police_report_acknowledge(*, actor: Actor, report: PoliceReport, reference: str = "") -> PoliceReport:
     current = _locked_received(actor, report)
     if current.status == PoliceReport.Status.ACKNOWLEDGED:
         raise ValidationError(_("Este reporte ya fue recibido por %(user)s el %(time)s.")
-                              % {"user": current.acknowledged_by, "time": _when(current.acknowledged_at)})
+                              % {"user": current.acknowledged_by, "time": _when(current.acknowledged_at) if current.acknowledged_at else ""})
     before = _report_snapshot(current)
     _acknowledge(actor, current, (reference or "").strip())
     current.save()
@@ -607,7 +609,7 @@ def police_report_acknowledge(*, actor, report: PoliceReport, reference: str = "
     return current
 
 
-def _link_case(actor, report: PoliceReport, case, summary: str) -> PoliceReport:
+def _link_case(actor: Actor, report: PoliceReport, case, summary: str) -> PoliceReport:
     if report.case_id:
         raise ValidationError(_("Este reporte ya está vinculado al caso %(number)s.") % {"number": report.case})
     before = _report_snapshot(report)
@@ -624,7 +626,7 @@ def _link_case(actor, report: PoliceReport, case, summary: str) -> PoliceReport:
 
 
 @transaction.atomic
-def police_report_open_case(*, actor, report: PoliceReport, number: str, distrito_fiscal, fiscalia=None,
+def police_report_open_case(*, actor: Actor, report: PoliceReport, number: str, distrito_fiscal, fiscalia=None,
                             title: str = "") -> PoliceReport:
     """Open a criminal case from the report (cases.services.case_create) and link it."""
     from sistra.cases.models import Case
@@ -633,7 +635,7 @@ def police_report_open_case(*, actor, report: PoliceReport, number: str, distrit
     current = _locked_received(actor, report)
     if current.case_id:
         raise ValidationError(_("Este reporte ya está vinculado al caso %(number)s.") % {"number": current.case})
-    if actor.agency.kind == Agency.Kind.FISCALIA:
+    if agency_of(actor).kind == Agency.Kind.FISCALIA:
         fiscalia = actor.agency
     if fiscalia is None or fiscalia.kind != Agency.Kind.FISCALIA:
         raise ValidationError({"fiscalia": [_("Elija la fiscalía a cargo del caso.")]})
@@ -646,7 +648,7 @@ def police_report_open_case(*, actor, report: PoliceReport, number: str, distrit
 
 
 @transaction.atomic
-def police_report_link_case(*, actor, report: PoliceReport, case) -> PoliceReport:
+def police_report_link_case(*, actor: Actor, report: PoliceReport, case) -> PoliceReport:
     """Attach the report to an existing case the user can see."""
     from sistra.cases.access import visible_cases
 
@@ -659,9 +661,9 @@ def police_report_link_case(*, actor, report: PoliceReport, case) -> PoliceRepor
 def police_report_store_pdf(*, report: PoliceReport) -> bytes:
     """Render the printable report and keep it. Derived from the report, so it writes no history: the report
     itself is unchanged."""
-    from .pdf import render_report_pdf
+    from .pdf import render_report_pdf as render_pdf
 
-    data = render_report_pdf(report)
+    data = render_pdf(report)
     PoliceReport.objects.filter(pk=report.pk).update(pdf=data, pdf_generated_at=timezone.now())
     return data
 
@@ -681,3 +683,23 @@ def flag_overdue_reports(*, now: datetime.datetime | None = None) -> int:
         record_change(actor=None, action="update", instance=report, root=report.contact, before=before,
                       after=_report_snapshot(report), summary=_("Reporte sin acuse de recibo en el plazo"))
     return len(overdue)
+
+
+# --- background work (Django's tasks API): defined beside the services that enqueue them, so that services and
+# tasks form no import circle; tasks.py lists the tasks for the worker (ADR 0170). Tasks take public
+# identifiers.
+
+
+@task
+def render_report_pdf(report_uuid: str) -> int:
+    """Render and keep the printable report; returns its size in bytes (0 if the report is gone)."""
+    report = PoliceReport.objects.select_related("contact", "recipient", "sent_by").filter(uuid=report_uuid).first()
+    if report is None:
+        return 0
+    return len(police_report_store_pdf(report=report))
+
+
+@task
+def check_overdue_reports() -> int:
+    """Mark the reports whose acknowledgement is overdue; run it every few minutes (see ADR 0005)."""
+    return flag_overdue_reports()

@@ -3,17 +3,22 @@ records), confirmed, then imported by a background task; an export with its stat
 background task. Every job is in the access log; the progress of a running job is in the cache (the import
 runs in one transaction, so a row count in the database would only appear at the end)."""
 
+import base64
 import os
 import shutil
 import uuid
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +54,8 @@ def _log(actor, job: ExchangeJob, detail: str, purpose: str) -> None:
         object_uuid=job.uuid,
         fields=[job.kind],
         purpose=purpose,
+        # an import's file and report hold the identities it carries; an export takes them out
+        kind=AccessLog.Kind.EXPORT_MADE if purpose == AccessLog.Purpose.EXPORT else AccessLog.Kind.IDENTITY_VIEWED,
         detail=detail[:300],
     )
 
@@ -158,8 +165,6 @@ def import_job_confirm(*, actor, job: ExchangeJob) -> ExchangeJob:
     _require_import(actor)
     if job.kind != ExchangeJob.Kind.IMPORT or job.status != ExchangeJob.Status.VALIDATED:
         raise ValidationError(_("Este archivo no está pendiente de confirmación."))
-    from .tasks import run_import_job
-
     ExchangeJob.objects.filter(pk=job.pk).update(status=ExchangeJob.Status.QUEUED)
     job.refresh_from_db()
     transaction.on_commit(lambda: run_import_job.enqueue(str(job.uuid)))
@@ -216,8 +221,28 @@ def run_import(job_uuid: str) -> None:
 # --- export -----------------------------------------------------------------------------------------------
 
 
+def seal_password(password: str) -> str:
+    """The archive's password as the task queue carries it: AES-GCM under a key derived from SECRET_KEY, so that
+    a copy of the queue (the database backend's task table, Redis) does not open the archive."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_password_key()).encrypt(nonce, password.encode(), b"sistra-export-password")
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal_password(token: str) -> str:
+    raw = base64.urlsafe_b64decode(token.encode("ascii"))
+    return AESGCM(_password_key()).decrypt(raw[:12], raw[12:], b"sistra-export-password").decode()
+
+
+def _password_key() -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"sistra-export-password").derive(
+        settings.SECRET_KEY.encode()
+    )
+
+
 def export_job_create(*, actor, purpose: str, password: str) -> ExchangeJob:
-    """Queue the export; the password (shown once to the user) protects the archive and is kept nowhere."""
+    """Queue the export; the password (shown once to the user) protects the archive and is kept nowhere: the
+    task carries it sealed (seal_password)."""
     _require_export(actor)
     purpose = clean_export_purpose(purpose)
     job = ExchangeJob.objects.create(
@@ -234,9 +259,8 @@ def export_job_create(*, actor, purpose: str, password: str) -> ExchangeJob:
         _("Exportación HTCDS solicitada: %(purpose)s") % {"purpose": purpose},
         AccessLog.Purpose.EXPORT,
     )
-    from .tasks import run_export_job
-
-    transaction.on_commit(lambda: run_export_job.enqueue(str(job.uuid), password))
+    sealed = seal_password(password)
+    transaction.on_commit(lambda: run_export_job.enqueue(str(job.uuid), sealed))
     return job
 
 
@@ -294,3 +318,19 @@ def export_download_path(*, actor, job: ExchangeJob) -> Path:
         AccessLog.Purpose.EXPORT,
     )
     return path
+
+
+# --- background work (Django's tasks API): defined beside the service that enqueues it, so that services and
+# tasks form no import circle; tasks.py lists the tasks for the worker (ADR 0170). Tasks take public
+# identifiers.
+
+
+@task
+def run_import_job(job_uuid: str) -> None:
+    run_import(job_uuid)
+
+
+@task
+def run_export_job(job_uuid: str, sealed_password: str) -> None:
+    # the password travels with the task only, sealed: it is shown once to the user and stored nowhere else
+    run_export(job_uuid, unseal_password(sealed_password))

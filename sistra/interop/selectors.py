@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
+from sistra.accounts.types import Actor
 from sistra.cases.access import can_see_case_identity, visible_cases
 from sistra.cases.models import Case, CaseDefendant, CasePlace, CaseVictim
 from sistra.people.models import IdentityDocument
@@ -37,7 +38,7 @@ def _victim_sort_key(victim: CaseVictim) -> tuple:
     )
 
 
-def htcds_export_victims(actor) -> ExportSelection:
+def htcds_export_victims(actor: Actor) -> ExportSelection:
     """Every victim of every case the user may see and whose identity the user may see, with everything one
     export row needs fetched in a fixed number of queries, in a stable order (case, then names)."""
     convicted = CaseDefendant.objects.filter(case=OuterRef("case"), outcome=CaseDefendant.Outcome.CONVICTED)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor, agency_of
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access, log_export
 from sistra.cases.access import writable_cases
@@ -140,7 +141,7 @@ def _fail(row: RowInput, column: str, message: str):
 # ----------------------------------------------------------------------------------------------- import
 
 
-def htcds_import(*, actor, path, skip_invalid: bool = False, password: str | None = None) -> ImportReport:
+def htcds_import(*, actor: Actor, path, skip_invalid: bool = False, password: str | None = None) -> ImportReport:
     """Import an HTCDS v2 workbook (rows: victims of criminal cases) as `actor`: a plain .xlsx, or the
     password-protected ZIP that `htcds_export` writes (with its `password`). Every row and column is
     validated before anything is written; on any error nothing is imported, unless skip_invalid, in which
@@ -230,7 +231,7 @@ def _workbook_source(path, password: str | None):
                 _("El archivo ZIP está protegido con contraseña: indique la contraseña para importarlo.")
             )
         try:
-            with archive.open(member, pwd=password.encode() if encrypted else None) as handle:
+            with archive.open(member, pwd=password.encode() if password and encrypted else None) as handle:
                 data = handle.read(MAX_WORKBOOK_BYTES + 1)
         except RuntimeError:
             raise _ArchiveError(_("La contraseña del archivo ZIP no es correcta.")) from None
@@ -260,7 +261,7 @@ def _warn_unstored_columns(sheet: htcds.Sheet, report: ImportReport) -> None:
             )
 
 
-def _check_owner(actor, row: RowInput, columns: list[str], report: ImportReport) -> None:
+def _check_owner(actor: Actor, row: RowInput, columns: list[str], report: ImportReport) -> None:
     # An import creates cases owned by the importing agency, so it may not take over another agency's case.
     if row.case.owner.pk != actor.agency_id:
         report.errors.append(
@@ -271,7 +272,7 @@ def _check_owner(actor, row: RowInput, columns: list[str], report: ImportReport)
                     "El caso pertenece a otra institución (%(owner)s); solo puede importar casos de "
                     "%(agency)s."
                 )
-                % {"owner": row.case.owner.code, "agency": actor.agency.code},
+                % {"owner": row.case.owner.code, "agency": agency_of(actor).code},
             )
         )
 
@@ -296,8 +297,10 @@ def _check_same_case(rows: list[RowInput], report: ImportReport) -> None:
                 )
 
 
-def _import_row(actor, row: RowInput, seen: set) -> tuple[Counter, Counter, set]:
-    created, unchanged, keys = Counter(), Counter(), set()
+def _import_row(actor: Actor, row: RowInput, seen: set) -> tuple[Counter, Counter, set]:
+    created: Counter[str] = Counter()
+    unchanged: Counter[str] = Counter()
+    keys: set = set()
 
     def count(entity: str, key, is_new: bool) -> None:
         if is_new:
@@ -380,7 +383,7 @@ def _import_row(actor, row: RowInput, seen: set) -> tuple[Counter, Counter, set]
     return created, unchanged, keys
 
 
-def _case_for_row(actor, row: RowInput) -> tuple[Case, bool]:
+def _case_for_row(actor: Actor, row: RowInput) -> tuple[Case, bool]:
     c = row.case
     existing = Case.objects.filter(fiscalia=c.fiscalia, number=c.number).first()
     if existing is not None:
@@ -446,7 +449,7 @@ def _documents_conflict(person: Person, p: htcds.PersonInput) -> bool:
     return bool({k for k, _n in theirs} & {k for k, _n in mine})
 
 
-def _match_person(actor, row: RowInput, case: Case) -> Person | None:
+def _match_person(actor: Actor, row: RowInput, case: Case) -> Person | None:
     """The person of the row if SISTRA already has them among the persons the user may see: same identity
     document, same pseudonym code (with the same names), same names and birth date, or a victim of the same
     case with the same names. A document held by someone the user may not see is left to person_create,
@@ -524,7 +527,7 @@ def clean_export_purpose(purpose: str | None) -> str:
 
 
 @transaction.atomic
-def htcds_export(*, actor, path, purpose: str) -> ExportReport:
+def htcds_export(*, actor: Actor, path, purpose: str) -> ExportReport:
     """Write every victim of the cases the user may see, with identities, in the HTCDS v2 template, as an
     AES-256 encrypted ZIP at `path`; its new password is in the report, to be shown once. Only for users who
     may take identities out of SISTRA, and only with a stated purpose. Each exported victim is recorded in
@@ -535,7 +538,8 @@ def htcds_export(*, actor, path, purpose: str) -> ExportReport:
         raise PermissionDenied(_("Su rol no permite exportar datos de identidad de las víctimas."))
     purpose = clean_export_purpose(purpose)
     selection = htcds_export_victims(actor)
-    rows = [htcds.victim_row(v, convicted=v.has_conviction) for v in selection.victims]
+    # has_conviction: annotated by htcds_export_victims
+    rows = [htcds.victim_row(v, convicted=v.has_conviction) for v in selection.victims]  # type: ignore[attr-defined]
     # one row per victim, so "who has seen this person" includes the exports of their identity, and why
     detail = _("Exportación HTCDS: %(purpose)s") % {"purpose": purpose}
     for victim in selection.victims:

@@ -1,19 +1,6 @@
-"""Background work of the HTCDS screen (Django's tasks API). Tasks take public identifiers and call the job
-services."""
+"""The background tasks of the HTCDS screen, for the worker to find (config.celery registers what this module
+holds). Each is defined beside the job service that enqueues it (ADR 0170)."""
 
-from django.tasks import task
+from .jobs import run_export_job, run_import_job
 
-
-@task
-def run_import_job(job_uuid: str) -> None:
-    from .jobs import run_import
-
-    run_import(job_uuid)
-
-
-@task
-def run_export_job(job_uuid: str, password: str) -> None:
-    # the password travels with the task only: it is shown once to the user and stored nowhere else
-    from .jobs import run_export
-
-    run_export(job_uuid, password)
+__all__ = ["run_export_job", "run_import_job"]

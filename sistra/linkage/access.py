@@ -6,11 +6,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 
 from .models import LinkCandidate
 
 
-def steward_candidates(actor) -> QuerySet[LinkCandidate]:
+def steward_candidates(actor: Actor) -> QuerySet[LinkCandidate]:
     if has_capability(actor, Capability.LINKAGE_REVIEW_ALL):
         return LinkCandidate.objects.all()
     if not has_capability(actor, Capability.LINKAGE_REVIEW) or not actor.agency_id:
@@ -20,18 +21,18 @@ def steward_candidates(actor) -> QuerySet[LinkCandidate]:
     )
 
 
-def steward_may_see_pair(actor, candidate: LinkCandidate) -> bool:
+def steward_may_see_pair(actor: Actor, candidate: LinkCandidate) -> bool:
     return steward_candidates(actor).filter(pk=candidate.pk).exists()
 
 
-def access_candidate(actor, candidate_uuid) -> LinkCandidate:
+def access_candidate(actor: Actor, candidate_uuid) -> LinkCandidate:
     try:
         return steward_candidates(actor).select_related("person_a", "person_b").get(uuid=candidate_uuid)
     except (LinkCandidate.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404 from None
 
 
-def sees_identity_in_review(actor, person) -> bool:
+def sees_identity_in_review(actor: Actor, person) -> bool:
     """In the review a national steward sees both identities (deciding is the role's work, and every read is
     logged); an agency steward sees the identity of a record only where the agency may see it."""
     from sistra.people.access import can_see_identity

@@ -4,6 +4,7 @@ to review (past decisions reused), clusters at the strong threshold recorded wit
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +21,6 @@ ONE_AT_A_TIME = _("Ya hay una vinculación por lotes en curso. Espere a que term
 
 @transaction.atomic
 def run_start(*, actor, engine: str = "sistra") -> LinkageRun:
-    from .tasks import run_batch_linkage
-
     if LinkageRun.objects.filter(active=True).exists():
         raise ValidationError(ONE_AT_A_TIME)
     model = default_model()
@@ -138,3 +137,13 @@ def _vector(a, b):
     from sistra.people.matching import comparison_vector
 
     return comparison_vector(a, b)
+
+
+# --- background work (Django's tasks API): defined beside the service that enqueues it, so that services and
+# tasks form no import circle; tasks.py lists the tasks for the worker (ADR 0170). Tasks take public
+# identifiers.
+
+
+@task
+def run_batch_linkage(run_uuid: str) -> str:
+    return execute_run(run_uuid)

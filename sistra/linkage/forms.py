@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sistra.people.forms import PlainLabelsMixin, ServiceErrorsMixin
+from sistra.core.forms import PlainLabelsMixin, ServiceErrorsMixin
 
 from .models import LinkCandidate
 

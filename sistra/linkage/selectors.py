@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sistra.accounts.types import Actor
 from sistra.people.models import Person
 
 from .access import sees_identity_in_review, steward_candidates
@@ -17,7 +18,7 @@ from .models import IdentityMember, LinkCandidate
 SOURCE_RANK = {"case": 0, "assistance": 1, "clinic": 2, "hotline": 3}
 
 
-def review_queue(actor, *, status: str = LinkCandidate.Status.PENDING) -> QuerySet[LinkCandidate]:
+def review_queue(actor: Actor, *, status: str = LinkCandidate.Status.PENDING) -> QuerySet[LinkCandidate]:
     return (
         steward_candidates(actor)
         .filter(status=status)
@@ -44,7 +45,7 @@ def _age_band(person: Person) -> str:
     return f"{low}–{low + 4}"
 
 
-def side(actor, person: Person) -> Side:
+def side(actor: Actor, person: Person) -> Side:
     identity = sees_identity_in_review(actor, person)
     rows = [
         (_("Código"), person.code),
@@ -82,7 +83,7 @@ def linked_persons(person: Person) -> list[Person]:
     ]
 
 
-def visible_linked_persons(actor, person: Person) -> list[Person]:
+def visible_linked_persons(actor: Actor, person: Person) -> list[Person]:
     """The other records of the person's identity that the viewer may see (the timeline's provider)."""
     from sistra.people.access import visible_persons
 
@@ -104,7 +105,7 @@ def surviving_values(persons: list[Person]) -> dict:
 
     ordered = sorted(persons, key=rank)
     best = ordered[0]
-    values = {
+    values: dict[str, object] = {
         "first_names": best.first_names,
         "last_name_paternal": best.last_name_paternal,
         "last_name_maternal": best.last_name_maternal,
@@ -114,7 +115,7 @@ def surviving_values(persons: list[Person]) -> dict:
             values[field] = next((getattr(p, field) for p in ordered if getattr(p, field)), "")
     dates = [p.date_of_birth for p in ordered if p.date_of_birth]
     full = [d for d in dates if (d.month, d.day) != (1, 1)]
-    values["date_of_birth"] = (full or dates or [None])[0]
+    values["date_of_birth"] = (full or dates)[0] if dates else None
     values["sex"] = next((p.sex for p in ordered if p.sex not in ("unknown", "")), "unknown")
     values["documents"] = sorted({str(d) for p in ordered for d in p.documents.all()})
     return values

@@ -3,9 +3,12 @@ change history in the same transaction (audit.record_change)."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sistra.accounts.types import Actor
+from sistra.audit.models import ChangeEvent
 from sistra.audit.services import record_change
 from sistra.core.validation import ConflictError
 from sistra.people.matching.registry import person_features, registry_matches
@@ -18,9 +21,7 @@ from .models import Identity, IdentityMember, LinkageRun, LinkCandidate
 def link_new_person_later(person_pk: int) -> None:
     """Hook run after a person is saved (on commit): the look across every agency happens in the background,
     the same way whatever it finds, so the user's request never waits on, or shows, other agencies' records."""
-    from .tasks import link_new_person
-
-    link_new_person.enqueue(person_pk)
+    link_new_person_task.enqueue(person_pk)
 
 
 def _ordered(a: Person, b: Person) -> tuple[Person, Person]:
@@ -97,7 +98,7 @@ def _same_identity(a: Person, b: Person) -> bool:
 
 @transaction.atomic
 def candidate_decide(
-    *, actor, candidate: LinkCandidate, decision: str, reason: str, expected_version: int
+    *, actor: Actor, candidate: LinkCandidate, decision: str, reason: str, expected_version: int
 ) -> LinkCandidate:
     """A steward's decision on a pair. Refused on a stale pair (decided since, or either record changed)."""
     current = (
@@ -149,7 +150,7 @@ def candidate_decide(
     return current
 
 
-def _may_merge(actor, persons: list[Person]) -> bool:
+def _may_merge(actor: Actor, persons: list[Person]) -> bool:
     from sistra.accounts.capabilities import Capability, has_capability
     from sistra.people.access import identity_persons
 
@@ -162,7 +163,7 @@ def _may_merge(actor, persons: list[Person]) -> bool:
 
 
 @transaction.atomic
-def identity_merge(*, actor, persons: list[Person], reason: str) -> Identity:
+def identity_merge(*, actor: Actor, persons: list[Person], reason: str) -> Identity:
     """The records become one identity. Nothing in them changes: cases, contacts, referrals and family links
     stay on their records and are shown together; an unmerge gives each record back as it was."""
     persons = list({p.pk: p for p in persons}.values())
@@ -214,6 +215,7 @@ def identity_merge(*, actor, persons: list[Person], reason: str) -> Identity:
         )
     )
     record_change(
+        kind=ChangeEvent.Kind.PERSONS_MERGED,
         actor=actor,
         action="update",
         instance=target,
@@ -224,7 +226,7 @@ def identity_merge(*, actor, persons: list[Person], reason: str) -> Identity:
 
 
 @transaction.atomic
-def identity_unmerge(*, actor, identity: Identity | None, reason: str) -> list[Person]:
+def identity_unmerge(*, actor: Actor, identity: Identity | None, reason: str) -> list[Person]:
     """Every record of the identity stands alone again, exactly as it was; the memberships stay as history."""
     if identity is None:
         raise ValidationError(_("Este registro no está vinculado con otros: no hay nada que separar."))
@@ -248,6 +250,7 @@ def identity_unmerge(*, actor, identity: Identity | None, reason: str) -> list[P
         person_a__in=persons, person_b__in=persons, status=LinkCandidate.Status.LINKED
     ).update(status=LinkCandidate.Status.NOT_SAME)
     record_change(
+        kind=ChangeEvent.Kind.PERSONS_UNMERGED,
         actor=actor,
         action="update",
         instance=identity,
@@ -260,3 +263,13 @@ def identity_unmerge(*, actor, identity: Identity | None, reason: str) -> list[P
 
 def active_identity(person: Person) -> Identity | None:
     return _active_identity(person)
+
+
+# --- background work (Django's tasks API): defined beside the service that enqueues it, so that services and
+# tasks form no import circle; tasks.py lists the tasks for the worker (ADR 0170). Tasks take public
+# identifiers.
+
+
+@task
+def link_new_person_task(person_pk: int) -> int:
+    return link_new_person(person_pk)

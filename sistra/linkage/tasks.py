@@ -1,17 +1,7 @@
-"""Background work of the record linkage (Django's tasks API). Tasks take identifiers and call services."""
+"""The background tasks of the record linkage, for the worker to find (config.celery registers what this
+module holds). Each is defined beside the service that enqueues it (ADR 0170)."""
 
-from django.tasks import task
+from .batch import run_batch_linkage
+from .services import link_new_person_task
 
-
-@task
-def link_new_person(person_pk: int) -> int:
-    from .services import link_new_person as run
-
-    return run(person_pk)
-
-
-@task
-def run_batch_linkage(run_uuid: str) -> str:
-    from .batch import execute_run
-
-    return execute_run(run_uuid)
+__all__ = ["link_new_person_task", "run_batch_linkage"]

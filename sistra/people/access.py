@@ -2,12 +2,14 @@
 person visible to an agency by registering a provider; the owning agency always sees its own."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 
 from .models import Person
 
@@ -21,19 +23,19 @@ def register_person_visibility(provider: Callable[[object], Q]) -> None:
         PERSON_VISIBILITY_PROVIDERS.append(provider)
 
 
-def visible_persons(actor) -> QuerySet[Person]:
+def visible_persons(actor: Actor) -> QuerySet[Person]:
     if not has_capability(actor, Capability.PERSON_VIEW) or not actor.agency_id:
         return Person.objects.none()
     return Person.objects.filter(identity_condition(actor) | _shared_condition(actor, identity=False))
 
 
-def _shared_condition(actor, *, identity: bool | None) -> Q:
+def _shared_condition(actor: Actor, *, identity: bool | None) -> Q:
     from .sharing import active_person_shares
 
     return Q(Exists(active_person_shares(actor.agency_id, identity=identity).filter(person=OuterRef("pk"))))
 
 
-def identity_condition(actor) -> Q:
+def identity_condition(actor: Actor) -> Q:
     """Persons whose identity the agency may see: its own, those of its cases/contacts/assistance (the
     registered providers) and those shared with identity."""
     condition = Q(owner_agency_id=actor.agency_id) | _shared_condition(actor, identity=True)
@@ -42,7 +44,7 @@ def identity_condition(actor) -> Q:
     return condition
 
 
-def identity_persons(actor) -> QuerySet[Person]:
+def identity_persons(actor: Actor) -> QuerySet[Person]:
     """The persons whose identity the user may see: the only ones a search by name or document may return
     (finding a pseudonymous share by name would say who is behind the pseudonym)."""
     if not has_capability(actor, Capability.PERSON_VIEW_IDENTITY) or not actor.agency_id:
@@ -50,7 +52,7 @@ def identity_persons(actor) -> QuerySet[Person]:
     return Person.objects.filter(identity_condition(actor))
 
 
-def can_see_identity(actor, person: Person | None = None) -> bool:
+def can_see_identity(actor: Actor, person: Person | None = None) -> bool:
     """Names and documents only for roles whose work needs them (analysts see pseudonyms) and, for a given
     person, only where the agency holds that person's identity (not through a pseudonymous share)."""
     if not has_capability(actor, Capability.PERSON_VIEW_IDENTITY) or not actor.agency_id:
@@ -62,7 +64,15 @@ def can_see_identity(actor, person: Person | None = None) -> bool:
     return Person.objects.filter(pk=person.pk).filter(identity_condition(actor)).exists()
 
 
-def access_person(actor, person_uuid, *, write: bool = False) -> Person:
+def persons_whose_identity_is_visible(actor: Actor, uuids: set) -> set:
+    """Of these persons' uuids, those whose identity the actor may see (the audit history's masking rule): no
+    query without the capability, one query plus at most one per person otherwise."""
+    if not uuids or not can_see_identity(actor):
+        return set()
+    return {p.uuid for p in Person.objects.filter(uuid__in=uuids) if can_see_identity(actor, p)}
+
+
+def access_person(actor: Actor, person_uuid, *, write: bool = False) -> Person:
     """A person the user may see (and, with write=True, edit), or 404 — never revealing that it exists."""
     qs = visible_persons(actor)
     if write:
@@ -87,3 +97,40 @@ def persons_of_agency_for_audit(agency_id):
 
     shared = Exists(active_person_shares(agency_id).filter(person=OuterRef("pk")))
     return Person.objects.filter(Q(owner_agency_id=agency_id) | Q(shared)).values_list("uuid", flat=True)
+
+
+# --- the read path ------------------------------------------------------------------------------------------
+
+IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal", "date_of_birth", "documents",
+                   "aliases"]
+
+
+@dataclass
+class PersonRead:
+    person: Person
+    identity: bool  # whether the actor sees names and documents (else the pseudonym code)
+
+
+def read_person(actor: Actor, person_uuid, *, write: bool = False,
+                purpose: str = "case_work", detail: str = "") -> PersonRead:
+    """The person through access_person (a 404 otherwise), with what the actor may see of her decided once; a
+    read of her identity is on record (one row) in the caller's transaction. Call it inside the transaction
+    that renders the page, so that a read that cannot be logged shows nothing."""
+    from sistra.audit.services import log_access
+
+    person = access_person(actor, person_uuid, write=write)
+    identity = can_see_identity(actor, person)
+    if identity:
+        log_access(actor=actor, instance=person, fields=IDENTITY_FIELDS, purpose=purpose, detail=detail)
+    return PersonRead(person=person, identity=identity)
+
+
+def log_persons_shown(actor: Actor, persons, *, purpose: str = "case_work", detail: str = "") -> None:
+    """The persons whose names a list, a search, a picker or a duplicate warning shows: one access-log row each,
+    in the caller's transaction (the page's)."""
+    from sistra.audit.services import log_access_many
+
+    unique = list({p.pk: p for p in persons}.values())
+    if unique:
+        log_access_many(actor=actor, reads=[(p, None) for p in unique], fields=IDENTITY_FIELDS, purpose=purpose,
+                        detail=detail)

@@ -13,3 +13,12 @@ class PeopleConfig(AppConfig):
         from .access import persons_of_agency_for_audit
 
         register_audit_scope(persons_of_agency_for_audit)
+
+        from sistra.audit.masking import register_identity_rule
+        from sistra.audit.subjects import register_person_model
+
+        from .access import can_see_identity, persons_whose_identity_is_visible
+        from .models import Person
+
+        register_person_model(Person)
+        register_identity_rule("people.person", persons_whose_identity_is_visible, check=can_see_identity)

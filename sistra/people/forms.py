@@ -1,8 +1,6 @@
 """Forms of the person registry. They check shape only; every rule across records is the services' job.
-The small shared pieces (Peruvian date field, service-error mapping, search pickers) live here because the
-case forms build on the registry, not the other way round."""
-
-from dataclasses import dataclass, field
+The shared pieces (Peruvian date field, service-error mapping, picker options) live in sistra.core.forms; the
+person picker is here because it searches the registry."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,75 +9,23 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.forms import (
+    DayField,
+    Picker,
+    PickerOption,
+    PlainLabelsMixin,
+    ServiceErrorsMixin,
+    search_text_field,
+    ubigeo_option,
+)
 from sistra.core.models import Country, Term, Ubigeo
 from sistra.core.views_lookup import ubigeo_matches
 
-from .access import can_see_identity, visible_persons
+from .access import can_see_identity, log_persons_shown, visible_persons
 from .models import IdentityDocument, Person
 from .selectors import person_search
 
-# Peru writes day first whatever language the interface speaks: an English screen must not read 05/11 as
-# May 11th, so the formats are fixed here instead of taken from the active locale.
-DAY_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
 PICKER_LIMIT = 15
-
-
-class DayField(forms.DateField):
-    widget = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": _("dd/mm/aaaa"), "autocomplete": "off",
-                                                       "inputmode": "numeric", "class": "input-date"})
-    input_formats = DAY_INPUT_FORMATS
-    default_error_messages = {"invalid": _("Escriba la fecha como dd/mm/aaaa, por ejemplo 22/11/2026.")}
-
-
-class PlainLabelsMixin:
-    """Labels without Django's trailing colon: cleaner to read aloud and to find by their exact text."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class ServiceErrorsMixin(PlainLabelsMixin):
-    """Attach a service's ValidationError to the fields it names; messages for names the form lacks
-    (e.g. "documents") and messages without a field go to the top of the form."""
-
-    field_aliases: dict[str, str] = {}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                name = self.field_aliases.get(name, name)
-                target = name if name in self.fields else None
-                self.add_error(target, errors)
-        else:
-            self.add_error(None, exc.messages)
-
-
-@dataclass
-class PickerOption:
-    value: str
-    label: str
-    checked: bool = False
-
-
-@dataclass
-class Picker:
-    """What a search picker shows: the search box, and radio options (the chosen one and the matches)."""
-
-    field: object  # the BoundField of the chosen value
-    query: object  # the BoundField of the search text
-    options: list[PickerOption] = field(default_factory=list)
-    searched: bool = False
-    kind: str = "ubigeo"
-
-    @property
-    def results_id(self) -> str:
-        return f"{self.field.html_name}-options"
-
-
-def ubigeo_option(ubigeo: Ubigeo, *, checked: bool = False) -> PickerOption:
-    return PickerOption(value=ubigeo.code, label=f"{ubigeo.full_name} ({ubigeo.get_level_display().lower()})",
-                        checked=checked)
 
 
 def person_label(person: Person, *, identity: bool) -> str:
@@ -109,8 +55,11 @@ def person_options(actor, text: str, *, chosen: str = "") -> list[PickerOption]:
     else:
         qs = visible_persons(actor).filter(code__iexact=text)
     qs = qs.prefetch_related("documents").order_by("last_name_paternal", "last_name_maternal", "first_names", "pk")
+    persons = list(qs[:PICKER_LIMIT])
+    if identity:  # the options name them: reads on record
+        log_persons_shown(actor, persons, detail="selector de personas")
     return [PickerOption(value=str(p.uuid), label=person_label(p, identity=identity), checked=str(p.uuid) == chosen)
-            for p in qs[:PICKER_LIMIT]]
+            for p in persons]
 
 
 class PickerMixin:
@@ -169,11 +118,6 @@ class PickerMixin:
                                   searched=bool(text.strip()), kind="person")
         self._pickers = result
         return result
-
-
-def search_text_field(label):
-    return forms.CharField(label=label, required=False, max_length=120,
-                           widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
 
 
 class PersonForm(ServiceErrorsMixin, PickerMixin, forms.Form):

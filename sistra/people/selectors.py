@@ -1,11 +1,13 @@
 """Reads of the person registry: likely duplicates at entry, and every role a person holds."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from sistra.accounts.types import Actor
 from sistra.core.text import normalize
 
 from .access import identity_persons
@@ -64,12 +66,12 @@ def _reasons(vector) -> list[str]:
 
 def find_matches(
     *,
-    actor,
+    actor: Actor,
     first_names: str = "",
     last_name_paternal: str = "",
     last_name_maternal: str = "",
     date_of_birth: datetime.date | None = None,
-    documents: list[tuple[str, str]] = (),
+    documents: Sequence[tuple[str, str]] = (),
     exclude_uuid=None,
     limit: int = 10,
     sex: str | None = None,
@@ -124,7 +126,7 @@ def document_owner(kind: str, number: str) -> Person | None:
     return doc.person if doc else None
 
 
-def person_search(actor, text: str) -> QuerySet[Person]:
+def person_search(actor: Actor, text: str) -> QuerySet[Person]:
     """Persons matching every word of the text by name or alias, among those whose identity the user may
     see. Text with no word left (punctuation, control characters) finds nobody."""
     tokens = normalize(text).split()
@@ -136,7 +138,7 @@ def person_search(actor, text: str) -> QuerySet[Person]:
     return qs.distinct()
 
 
-def person_find(actor, text: str) -> QuerySet[Person]:
+def person_find(actor: Actor, text: str) -> QuerySet[Person]:
     """What the person search box finds: the pseudonym code (P-XXXXXXXX) among the persons the user may see;
     and, for roles that see identities, a document number (DNI, passport…) and names or aliases among the
     persons whose identity they may see. The text always travels in a POST body, never in a URL."""

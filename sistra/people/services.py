@@ -1,13 +1,17 @@
 """Every write to the person registry. Each records its change history in the same transaction."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sistra.accounts.types import Actor, agency_of
 from sistra.audit.services import record_change, snapshot
+from sistra.core.models import Country
 from sistra.core.validation import ConflictError, check_not_future, fmt, raise_if, today
 
 from .models import IdentityDocument, Person, PersonAlias, new_person_code
@@ -25,7 +29,7 @@ PERSON_FIELDS = (
 class DocumentInput:
     kind: str
     number: str
-    country: object = None  # core.Country or None
+    country: Country | None = None
 
 
 def _clean_person_fields(fields: dict) -> None:
@@ -49,7 +53,7 @@ def _years_between(earlier: datetime.date, later: datetime.date) -> int:
     return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
 
 
-def _clean_documents(documents: list[DocumentInput], *, actor, person: Person | None = None) -> list[DocumentInput]:
+def _clean_documents(documents: list[DocumentInput], *, actor: Actor, person: Person | None = None) -> list[DocumentInput]:
     """Shape and repeats. A document already held by a person whose identity the user sees is refused (the
     user can open that record instead); held by anyone else it is accepted without a word, and the linkage
     sends the pair to a data steward — a refusal would tell the user that person is in SISTRA."""
@@ -116,7 +120,7 @@ def _after_save(person: Person) -> None:
     refresh_match_keys(person)
     pk = person.pk
     for hook in PERSON_SAVED_HOOKS:
-        transaction.on_commit(lambda hook=hook: hook(pk))
+        transaction.on_commit(partial(hook, pk))
 
 
 def _free_code() -> str:
@@ -138,7 +142,7 @@ def _person_snapshot(person: Person) -> dict:
 @transaction.atomic
 def person_create(
     *,
-    actor,
+    actor: Actor,
     first_names: str,
     last_name_paternal: str = "",
     last_name_maternal: str = "",
@@ -151,8 +155,8 @@ def person_create(
     country_origin=None,
     ubigeo_residence=None,
     notes: str = "",
-    documents: list[DocumentInput] = (),
-    aliases: list[str] = (),
+    documents: Sequence[DocumentInput] = (),
+    aliases: Sequence[str] = (),
     languages=(),
     owner_agency=None,
 ) -> Person:
@@ -166,7 +170,7 @@ def person_create(
     }
     _clean_person_fields(fields)
     docs = _clean_documents(list(documents), actor=actor)
-    person = Person.objects.create(owner_agency=owner_agency or actor.agency, created_by=actor, code=_free_code(),
+    person = Person.objects.create(owner_agency=owner_agency or agency_of(actor), created_by=actor, code=_free_code(),
                                    **fields)
     _save_documents(person, docs)
     for alias in aliases:
@@ -183,7 +187,7 @@ def person_create(
 @transaction.atomic
 def person_update(
     *,
-    actor,
+    actor: Actor,
     person: Person,
     expected_version: int,
     documents: list[DocumentInput] | None = None,

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sistra.audit.models import ChangeEvent
 from sistra.audit.services import record_change
 from sistra.core.validation import raise_if
 
@@ -41,6 +42,7 @@ def person_share(
         source=source, granted_by=actor, expires_at=expires_at,
     )
     record_change(
+        kind=ChangeEvent.Kind.SHARED,
         actor=actor, action="create", instance=share, root=person,
         after={"agency": agency.code, "level": level, "include_identity": include_identity, "source": source},
         summary=_("Registro compartido con %(agency)s") % {"agency": agency.name},
@@ -55,6 +57,7 @@ def person_share_revoke(*, actor, share: PersonShare) -> None:
     share.revoked_at = timezone.now()
     share.save(update_fields=["revoked_at"])
     record_change(
+        kind=ChangeEvent.Kind.SHARE_REVOKED,
         actor=actor, action="update", instance=share, root=share.person,
         before={"agency": share.agency.code, "revoked_at": None},
         after={"agency": share.agency.code, "revoked_at": share.revoked_at.isoformat()},

@@ -17,14 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sistra.accounts.capabilities import Capability
-from sistra.audit.models import AccessLog
 from sistra.audit.selectors import history_for
-from sistra.audit.services import log_access
 from sistra.cases.selectors import person_case_roles
 from sistra.core.views_lookup import FIELD_NAME
 
 from . import services
-from .access import access_person, can_see_identity
+from .access import access_person, can_see_identity, log_persons_shown, read_person
 from .forms import (
     DocumentFormSet,
     PersonEditForm,
@@ -37,8 +35,6 @@ from .forms import (
 from .selectors import find_matches, person_find
 
 PAGE_SIZE = 25
-IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal", "date_of_birth", "documents",
-                   "aliases"]
 
 
 @never_cache
@@ -54,10 +50,13 @@ def person_list(request):
         persons = persons.prefetch_related("documents").order_by(
             "last_name_paternal", "last_name_maternal", "first_names", "pk")
         page_obj = Paginator(persons, PAGE_SIZE).get_page(request.POST.get("page"))
-    return render(request, "people/person_list.html", {
-        "form": form, "page_obj": page_obj, "identity": identity,
-        "can_create": user.can(Capability.PERSON_CREATE),
-    })
+    with transaction.atomic():  # the names listed are on record with the page that lists them
+        if identity and page_obj is not None:
+            log_persons_shown(user, page_obj.object_list, detail="búsqueda")
+        return render(request, "people/person_list.html", {
+            "form": form, "page_obj": page_obj, "identity": identity,
+            "can_create": user.can(Capability.PERSON_CREATE),
+        })
 
 
 @never_cache
@@ -120,6 +119,8 @@ def person_create(request):
                 matches = [{"match": m, "label": person_label(m.person, identity=identity),
                             "use_url": _with_person(next_url, m.person) if next_url
                             else reverse("people:detail", args=[m.person.uuid])} for m in found]
+                if identity:  # the possible duplicates are shown by name: reads on record
+                    log_persons_shown(user, [m.person for m in found], detail="posibles duplicados")
             else:
                 try:
                     person = services.person_create(actor=user, documents=docs, **form.service_kwargs())
@@ -151,23 +152,20 @@ def _can_edit(user, person) -> bool:
 @never_cache
 def person_detail(request, person_uuid):
     user = request.user
-    person = access_person(user, person_uuid)
-    identity = can_see_identity(user, person)
-    history = None
-    if user.can(Capability.HISTORY_VIEW):
-        history = history_for(user, person)
-    context = {
-        "person": person, "identity": identity, "roles": person_case_roles(user, person), "history": history,
-        "documents": list(person.documents.select_related("country")) if identity else [],
-        "aliases": list(person.aliases.all()) if identity else [],
-        "languages": list(person.languages.all()), "can_edit": _can_edit(user, person),
-        "age": person.age_on(timezone.localdate()),
-    }
-    with transaction.atomic():
-        if identity:
-            log_access(actor=user, instance=person, fields=IDENTITY_FIELDS, purpose=AccessLog.Purpose.CASE_WORK)
-        response = render(request, "people/person_detail.html", context)
-    return response
+    with transaction.atomic():  # the read on record with the page that shows it
+        read = read_person(user, person_uuid)
+        person, identity = read.person, read.identity
+        history = None
+        if user.can(Capability.HISTORY_VIEW):
+            history = history_for(user, person)
+        context = {
+            "person": person, "identity": identity, "roles": person_case_roles(user, person), "history": history,
+            "documents": list(person.documents.select_related("country")) if identity else [],
+            "aliases": list(person.aliases.all()) if identity else [],
+            "languages": list(person.languages.all()), "can_edit": _can_edit(user, person),
+            "age": person.age_on(timezone.localdate()),
+        }
+        return render(request, "people/person_detail.html", context)
 
 
 @never_cache
@@ -197,6 +195,12 @@ def person_edit(request, person_uuid):
                 return redirect("people:detail", person_uuid=person.uuid)
         return render(request, "people/person_form.html", {"form": form, "documents": documents,
                                                             "person": person}, status=422)
+    with transaction.atomic():  # the form shows her identity: a read on record
+        person = read_person(user, person_uuid, write=True, detail="editar").person
+        return _person_edit_form(request, person)
+
+
+def _person_edit_form(request, person):
     initial = {name: getattr(person, name) for name in (
         "first_names", "last_name_paternal", "last_name_maternal", "sex", "date_of_birth", "estimated_age", "notes")}
     initial.update(
@@ -208,4 +212,4 @@ def person_edit(request, person_uuid):
     documents = DocumentFormSet(prefix="doc", initial=[
         {"kind": d.kind, "number": d.number, "country": d.country_id} for d in person.documents.all()])
     return render(request, "people/person_form.html", {
-        "form": PersonEditForm(initial=initial, actor=user), "documents": documents, "person": person})
+        "form": PersonEditForm(initial=initial, actor=request.user), "documents": documents, "person": person})

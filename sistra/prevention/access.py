@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access_many
 
@@ -26,7 +27,7 @@ FAMILY_IDENTITY_FIELDS = ["head_name", "community", "contact_phone"]
 CHILD_IDENTITY_FIELDS = ["first_names", "last_names"]
 
 
-def _agency_id(actor):
+def _agency_id(actor: Actor):
     return getattr(actor, "agency_id", None)
 
 
@@ -40,29 +41,68 @@ def _get(qs, key):
 # --- trainings and campaigns ------------------------------------------------------------------------------
 
 
-def visible_events(actor) -> QuerySet[TrainingEvent]:
+def visible_events(actor: Actor) -> QuerySet[TrainingEvent]:
     if not has_capability(actor, C.PREVENTION_VIEW) or not _agency_id(actor):
         return TrainingEvent.objects.none()
     return TrainingEvent.objects.filter(owner_agency_id=actor.agency_id)
 
 
-def access_event(actor, event_uuid, *, write: bool = False) -> TrainingEvent:
+def access_event(actor: Actor, event_uuid, *, write: bool = False) -> TrainingEvent:
     if write and not has_capability(actor, C.PREVENTION_EDIT):
         raise Http404
     return _get(visible_events(actor).select_related("ubigeo__parent__parent", "owner_agency"), event_uuid)
 
 
-def access_participant(actor, event: TrainingEvent, participant_uuid) -> Participant:
+def access_participant(actor: Actor, event: TrainingEvent, participant_uuid) -> Participant:
     return _get(event.participants.select_related("event"), participant_uuid)
 
 
-def visible_campaigns(actor) -> QuerySet[Campaign]:
+PARTICIPANT_IDENTITY_FIELDS = ["full_name", "document_number"]
+
+
+@dataclass
+class EventRead:
+    event: TrainingEvent
+    participants: list[Participant]
+
+
+@transaction.atomic
+def read_event(actor: Actor, event_uuid, *, purpose: str = AccessLog.Purpose.PREVENTION) -> EventRead:
+    """A training event with its participants, whose names are shown to the agency's prevention staff: each
+    participant shown is on record (one row each) in the transaction of the read."""
+    event = access_event(actor, event_uuid)
+    participants = list(event.participants.order_by("full_name", "id"))
+    log_access_many(
+        actor=actor,
+        reads=[(p, None) for p in participants],
+        fields=PARTICIPANT_IDENTITY_FIELDS,
+        purpose=purpose,
+        detail=event.title,
+    )
+    return EventRead(event=event, participants=participants)
+
+
+@transaction.atomic
+def read_participant(
+    actor: Actor, event_uuid, participant_uuid, *, purpose: str = AccessLog.Purpose.PREVENTION
+) -> Participant:
+    """One participant (her certificate), on record in the transaction of the read."""
+    event = access_event(actor, event_uuid)
+    participant = access_participant(actor, event, participant_uuid)
+    log_access_many(
+        actor=actor, reads=[(participant, None)], fields=PARTICIPANT_IDENTITY_FIELDS, purpose=purpose,
+        detail=event.title,
+    )
+    return participant
+
+
+def visible_campaigns(actor: Actor) -> QuerySet[Campaign]:
     if not has_capability(actor, C.PREVENTION_VIEW) or not _agency_id(actor):
         return Campaign.objects.none()
     return Campaign.objects.filter(owner_agency_id=actor.agency_id)
 
 
-def access_campaign(actor, campaign_uuid, *, write: bool = False) -> Campaign:
+def access_campaign(actor: Actor, campaign_uuid, *, write: bool = False) -> Campaign:
     if write and not has_capability(actor, C.PREVENTION_EDIT):
         raise Http404
     return _get(visible_campaigns(actor).select_related("owner_agency"), campaign_uuid)
@@ -71,13 +111,13 @@ def access_campaign(actor, campaign_uuid, *, write: bool = False) -> Campaign:
 # --- at-risk families -------------------------------------------------------------------------------------
 
 
-def sees_family_identity(actor, family: AtRiskFamily | None = None) -> bool:
+def sees_family_identity(actor: Actor, family: AtRiskFamily | None = None) -> bool:
     if not has_capability(actor, C.FAMILY_VIEW_IDENTITY) or not _agency_id(actor):
         return False
     return family is None or family.owner_agency_id == actor.agency_id
 
 
-def visible_families(actor) -> QuerySet[AtRiskFamily]:
+def visible_families(actor: Actor) -> QuerySet[AtRiskFamily]:
     if not _agency_id(actor):
         return AtRiskFamily.objects.none()
     if has_capability(actor, C.FAMILY_VIEW_IDENTITY):
@@ -88,7 +128,7 @@ def visible_families(actor) -> QuerySet[AtRiskFamily]:
     return AtRiskFamily.objects.none()
 
 
-def access_family(actor, family_uuid, *, write: bool = False) -> AtRiskFamily:
+def access_family(actor: Actor, family_uuid, *, write: bool = False) -> AtRiskFamily:
     qs = visible_families(actor)
     if write:
         if not (has_capability(actor, C.PREVENTION_EDIT) and has_capability(actor, C.FAMILY_VIEW_IDENTITY)):
@@ -97,7 +137,7 @@ def access_family(actor, family_uuid, *, write: bool = False) -> AtRiskFamily:
     return _get(qs.select_related("ubigeo__parent__parent", "owner_agency"), family_uuid)
 
 
-def access_child(actor, family: AtRiskFamily, child_uuid) -> AtRiskChild:
+def access_child(actor: Actor, family: AtRiskFamily, child_uuid) -> AtRiskChild:
     return _get(family.children.select_related("family"), child_uuid)
 
 
@@ -109,7 +149,7 @@ class FamilyRead:
 
 
 @transaction.atomic
-def read_family(actor, family_uuid, *, purpose: str = AccessLog.Purpose.PREVENTION) -> FamilyRead:
+def read_family(actor: Actor, family_uuid, *, purpose: str = AccessLog.Purpose.PREVENTION) -> FamilyRead:
     """The family and its children as the actor may see them; a read with identity is logged (one row for
     the family, one per child) in the transaction of the read."""
     family = access_family(actor, family_uuid)

@@ -2,6 +2,7 @@
 Families are listed by pseudonym only; a family's detail goes through access.read_family, which decides what
 identity the caller sees and logs it."""
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -161,8 +162,9 @@ class TrainingViewSet(
                 actor=request.user, event=event, data=services.ParticipantInput(**form.validated_data)
             )
             return Response(ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
-        event = access.access_event(request.user, uuid)
-        return Response(ParticipantSerializer(event.participants.order_by("full_name", "id"), many=True).data)
+        with transaction.atomic():
+            read = access.read_event(request.user, uuid, purpose=AccessLog.Purpose.API)
+            return Response(ParticipantSerializer(read.participants, many=True).data)
 
 
 # --- campaigns --------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ to the fields they name."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sistra.people.forms import DayField, ServiceErrorsMixin
+from sistra.core.forms import DayField, ServiceErrorsMixin
 
 from .models import (
     Alternative,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Q, QuerySet
 
+from sistra.accounts.types import Actor
 from sistra.stats.disclosure import THRESHOLD
 
 from . import access
@@ -13,7 +14,7 @@ from .figures import calls_by_phase
 from .models import AtRiskChild, AtRiskFamily, Campaign, CampaignReach, FamilyFollowUp, Participant
 
 
-def event_list(actor) -> QuerySet:
+def event_list(actor: Actor) -> QuerySet:
     return (
         access.visible_events(actor)
         .select_related("ubigeo__parent__parent")
@@ -22,10 +23,6 @@ def event_list(actor) -> QuerySet:
             n_attended=Count("participants", filter=Q(participants__attended=True)),
         )
     )
-
-
-def event_participants(event) -> list[Participant]:
-    return list(event.participants.order_by("full_name", "id"))
 
 
 @dataclass
@@ -59,7 +56,7 @@ def event_summary(event) -> EventSummary:
     )
 
 
-def campaign_list(actor) -> QuerySet:
+def campaign_list(actor: Actor) -> QuerySet:
     return access.visible_campaigns(actor).prefetch_related("reach", "places")
 
 
@@ -100,7 +97,7 @@ def campaign_calls(campaign: Campaign) -> dict[str, str | int]:
     return {phase: small(n) for phase, n in calls_by_phase(campaign).items()}
 
 
-def family_list(actor) -> QuerySet:
+def family_list(actor: Actor) -> QuerySet:
     return (
         access.visible_families(actor)
         .select_related("ubigeo__parent__parent", "owner_agency")
@@ -119,7 +116,7 @@ class HomeFigures:
     children_in_school_12m: int
 
 
-def home_figures(actor) -> HomeFigures:
+def home_figures(actor: Actor) -> HomeFigures:
     events = access.visible_events(actor)
     families = access.visible_families(actor)
     children = AtRiskChild.objects.filter(family__in=families)
@@ -135,7 +132,7 @@ def home_figures(actor) -> HomeFigures:
     )
 
 
-def family_queryset_for_api(actor) -> QuerySet[AtRiskFamily]:
+def family_queryset_for_api(actor: Actor) -> QuerySet[AtRiskFamily]:
     return (
         access.visible_families(actor)
         .select_related("ubigeo")

@@ -3,6 +3,7 @@ writes in one transaction and records the change history in that same transactio
 ValidationError with a Spanish message per field; nothing is half-saved."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -12,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor, agency_of
 from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Ubigeo
 from sistra.core.text import normalize
-from sistra.core.validation import check_not_future, check_order, fmt, raise_if
+from sistra.core.validation import as_int, check_not_future, check_order, fmt, raise_if
 
 from .models import (
     Alternative,
@@ -33,7 +35,7 @@ from .models import (
 C = Capability
 
 
-def require_edit(actor, owner_agency_id=None) -> None:
+def require_edit(actor: Actor, owner_agency_id=None) -> None:
     if not has_capability(actor, C.PREVENTION_EDIT) or not getattr(actor, "agency_id", None):
         raise PermissionDenied(_("Su rol o su institución no le permiten realizar esta acción."))
     if owner_agency_id is not None and owner_agency_id != actor.agency_id:
@@ -131,7 +133,7 @@ def _check_event(errors: dict, data: dict) -> dict:
 @transaction.atomic
 def event_create(
     *,
-    actor,
+    actor: Actor,
     title: str,
     topic: str,
     organiser: str,
@@ -161,7 +163,7 @@ def event_create(
         },
     )
     raise_if(errors)
-    event = TrainingEvent.objects.create(owner_agency=actor.agency, created_by=actor, **fields)
+    event = TrainingEvent.objects.create(owner_agency=agency_of(actor), created_by=actor, **fields)
     record_change(
         actor=actor,
         action="create",
@@ -254,7 +256,7 @@ def clean_participant(event: TrainingEvent, data: ParticipantInput) -> tuple[dic
 
 
 @transaction.atomic
-def participant_add(*, actor, event: TrainingEvent, data: ParticipantInput) -> Participant:
+def participant_add(*, actor: Actor, event: TrainingEvent, data: ParticipantInput) -> Participant:
     require_edit(actor, event.owner_agency_id)
     fields, errors = clean_participant(event, data)
     if not errors and event.participants.filter(dedup_key=fields["dedup_key"]).exists():
@@ -287,7 +289,7 @@ def participant_add(*, actor, event: TrainingEvent, data: ParticipantInput) -> P
 
 
 @transaction.atomic
-def certificate_issue(*, actor, participant: Participant) -> Participant:
+def certificate_issue(*, actor: Actor, participant: Participant) -> Participant:
     """A certificate for a participant who attended: its verification code is drawn once and kept, so a
     reprint shows the same code."""
     current = Participant.objects.select_for_update().select_related("event").get(pk=participant.pk)
@@ -328,7 +330,7 @@ class PlaceInput:
 @dataclass
 class ReachInput:
     channel: str
-    people: object
+    people: object  # as typed in a form or read from a sheet
     method: str
     source: str
     departamento_code: str = ""
@@ -347,9 +349,8 @@ def _check_reach(errors: dict, index: int, reach: ReachInput) -> dict:
     source = _text(reach.source)
     if not source:
         _add(errors, f"{prefix}-source", _("Indique la fuente de la cifra de alcance."))
-    try:
-        people = int(reach.people)
-    except (TypeError, ValueError):
+    people = as_int(reach.people)
+    if people is None:
         people = -1
     if people < 0:
         _add(errors, f"{prefix}-people", _("El alcance debe ser un número entero de personas."))
@@ -373,16 +374,16 @@ def _check_reach(errors: dict, index: int, reach: ReachInput) -> dict:
 @transaction.atomic
 def campaign_create(
     *,
-    actor,
+    actor: Actor,
     name: str,
     starts_on: datetime.date,
     ends_on: datetime.date,
     slogan: str = "",
-    channels: list[str] = (),
+    channels: Sequence[str] = (),
     partners: str = "",
     materials: str = "",
-    places: list[PlaceInput] = (),
-    reach: list[ReachInput] = (),
+    places: Sequence[PlaceInput] = (),
+    reach: Sequence[ReachInput] = (),
 ) -> Campaign:
     require_edit(actor)
     errors: dict = {}
@@ -415,7 +416,7 @@ def campaign_create(
             channels.append(row["channel"])
     raise_if(errors)
     campaign = Campaign.objects.create(
-        owner_agency=actor.agency,
+        owner_agency=agency_of(actor),
         created_by=actor,
         name=name,
         slogan=_text(slogan),
@@ -439,7 +440,7 @@ def campaign_create(
 
 
 @transaction.atomic
-def reach_add(*, actor, campaign: Campaign, reach: ReachInput) -> CampaignReach:
+def reach_add(*, actor: Actor, campaign: Campaign, reach: ReachInput) -> CampaignReach:
     require_edit(actor, campaign.owner_agency_id)
     errors: dict = {}
     row = _check_reach(errors, 0, reach)
@@ -476,7 +477,7 @@ def reach_add(*, actor, campaign: Campaign, reach: ReachInput) -> CampaignReach:
 class ChildInput:
     first_names: str
     last_names: str
-    birth_year: object
+    birth_year: object  # as typed in a form or read from a sheet
     sex: str
     in_school: bool = True
 
@@ -488,10 +489,7 @@ def _check_child(errors: dict, prefix: str, child: ChildInput, registered_on) ->
     if not last:
         _add(errors, f"{prefix}last_names", _("Indique los apellidos de la niña, niño o adolescente."))
     sex = _choice(errors, f"{prefix}sex", child.sex, Participant.Sex, _("Indique el sexo."))
-    try:
-        year = int(child.birth_year)
-    except (TypeError, ValueError):
-        year = 0
+    year = as_int(child.birth_year) or 0
     reference_year = registered_on.year if registered_on else timezone.localdate().year
     if not (reference_year - 17 <= year <= reference_year):
         _add(
@@ -515,7 +513,7 @@ def _check_child(errors: dict, prefix: str, child: ChildInput, registered_on) ->
 @transaction.atomic
 def family_register(
     *,
-    actor,
+    actor: Actor,
     registered_on: datetime.date,
     ubigeo,
     head_name: str,
@@ -546,8 +544,9 @@ def family_register(
     if not child_rows:
         _add(errors, "children", _("Registre al menos una niña, niño o adolescente en riesgo."))
     raise_if(errors)
+    assert place is not None  # raise_if refused a missing place
     family = AtRiskFamily.objects.create(
-        owner_agency=actor.agency,
+        owner_agency=agency_of(actor),
         created_by=actor,
         registered_on=registered_on,
         ubigeo=place,
@@ -578,7 +577,7 @@ def family_register(
     return family
 
 
-def _require_family_owner(actor, family: AtRiskFamily) -> None:
+def _require_family_owner(actor: Actor, family: AtRiskFamily) -> None:
     require_edit(actor, family.owner_agency_id)
     if not has_capability(actor, C.FAMILY_VIEW_IDENTITY):
         raise PermissionDenied(_("Su rol o su institución no le permiten realizar esta acción."))
@@ -586,7 +585,7 @@ def _require_family_owner(actor, family: AtRiskFamily) -> None:
 
 @transaction.atomic
 def alternative_add(
-    *, actor, child: AtRiskChild, kind: str, started_on: datetime.date, provider: str = "", notes: str = ""
+    *, actor: Actor, child: AtRiskChild, kind: str, started_on: datetime.date, provider: str = "", notes: str = ""
 ) -> Alternative:
     family = child.family
     _require_family_owner(actor, family)
@@ -621,7 +620,7 @@ def alternative_add(
 @transaction.atomic
 def follow_up_record(
     *,
-    actor,
+    actor: Actor,
     child: AtRiskChild,
     milestone: str,
     done_on: datetime.date,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -91,18 +92,19 @@ def event_create(request):
 
 @require_GET
 def event_detail(request, event_uuid):
-    event = access.access_event(request.user, event_uuid)
-    return render(
-        request,
-        "prevention/event_detail.html",
-        {
-            "event": event,
-            "participants": selectors.event_participants(event),
-            "summary": selectors.event_summary(event),
-            "can_edit": has_capability(request.user, C.PREVENTION_EDIT),
-            "participant_form": ParticipantForm(),
-        },
-    )
+    with transaction.atomic():  # the read on record with the page that shows it
+        read = access.read_event(request.user, event_uuid)
+        return render(
+            request,
+            "prevention/event_detail.html",
+            {
+                "event": read.event,
+                "participants": read.participants,
+                "summary": selectors.event_summary(read.event),
+                "can_edit": has_capability(request.user, C.PREVENTION_EDIT),
+                "participant_form": ParticipantForm(),
+            },
+        )
 
 
 @require_POST
@@ -119,18 +121,20 @@ def participant_add(request, event_uuid):
         else:
             messages.success(request, _("Participante registrado."))
             return redirect("prevention:event_detail", event_uuid=event.uuid)
-    return render(
-        request,
-        "prevention/event_detail.html",
-        {
-            "event": event,
-            "participants": selectors.event_participants(event),
-            "summary": selectors.event_summary(event),
-            "can_edit": True,
-            "participant_form": form,
-        },
-        status=400,
-    )
+    with transaction.atomic():  # the page shown again lists the participants: a read on record
+        read = access.read_event(request.user, event.uuid)
+        return render(
+            request,
+            "prevention/event_detail.html",
+            {
+                "event": event,
+                "participants": read.participants,
+                "summary": selectors.event_summary(event),
+                "can_edit": True,
+                "participant_form": form,
+            },
+            status=400,
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -175,11 +179,11 @@ def verify_url(request) -> str:
 @require_GET
 @never_cache
 def certificate_pdf(request, event_uuid, participant_uuid):
-    event = access.access_event(request.user, event_uuid)
-    participant = access.access_participant(request.user, event, participant_uuid)
-    if not participant.certificate_code:
-        raise Http404
-    pdf = render_certificate_pdf(participant, verify_url=verify_url(request))
+    with transaction.atomic():
+        participant = access.read_participant(request.user, event_uuid, participant_uuid)
+        if not participant.certificate_code:
+            raise Http404
+        pdf = render_certificate_pdf(participant, verify_url=verify_url(request))
     response = HttpResponse(pdf, content_type="application/pdf")
     # the file is named by its code, never by the person's name
     response["Content-Disposition"] = f'inline; filename="certificado-{participant.certificate_code}.pdf"'

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from . import dimensions as dim
 from .disclosure import CTDC_K, k_anonymise
@@ -227,7 +228,7 @@ def ctdc_record(fact: dict, meta: dict) -> dict:
     return record
 
 
-def ctdc_records(facts: Iterable[dict], meta: dict, *, k: int | None = None) -> tuple[list[dict], dict]:
+def ctdc_records(facts: Iterable[Mapping[str, Any]], meta: dict, *, k: int | None = None) -> tuple[list[dict], dict]:
     rows = [ctdc_record(f, meta) for f in facts]
     return k_anonymise(
         rows, quasi_identifiers=CTDC_QUASI_IDENTIFIERS, ladder=CTDC_LADDER, k=CTDC_K if k is None else k

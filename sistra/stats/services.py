@@ -15,15 +15,27 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sistra.accounts.capabilities import Capability, has_capability
+from sistra.accounts.types import Actor
 from sistra.audit.services import record_change
 
 from . import dimensions as dim
 from .aggregation import current_run
-from .disclosure import CTDC_K, SUPPRESSED, THRESHOLD, dp_counts, dp_partition_by_year, protect_columns
+from .aggregation import refresh_aggregates as rebuild_aggregates
+from .disclosure import (
+    CTDC_K,
+    SUPPRESSED,
+    THRESHOLD,
+    NoisyCounts,
+    NoisyPartition,
+    dp_counts,
+    dp_partition_by_year,
+    protect_columns,
+)
 from .exports import CTDC_COLUMNS, ctdc_records, to_csv
 from .models import FactVictim, OpenDataRelease, PrivacyBudget, PrivacySpend
 from .selectors import StatsFilters, load_figures
@@ -60,11 +72,10 @@ DP_WITHOUT_TOTALS = {"dp_victims_by_form"}
 REFRESH_GRACE = datetime.timedelta(minutes=10)
 
 
-def aggregates_refresh_request(*, actor) -> bool:
+def aggregates_refresh_request(*, actor: Actor) -> bool:
     """Queue a rebuild of the aggregates (after the current transaction commits), unless one is running or
     finished a moment ago — a refresh of a national registry takes minutes. Returns whether one was queued."""
     from .models import AggregateRun
-    from .tasks import refresh_aggregates
 
     if not has_capability(actor, Capability.STATS_VIEW):
         raise ValidationError(_("Su rol no le permite actualizar las estadísticas."))
@@ -82,7 +93,7 @@ def aggregates_refresh_request(*, actor) -> bool:
 
 @transaction.atomic
 def open_data_release_request(
-    *, actor, year_from: int, year_to: int, epsilon_per_table: float, threshold: int = THRESHOLD
+    *, actor: Actor, year_from: int, year_to: int, epsilon_per_table: float, threshold: int = THRESHOLD
 ) -> OpenDataRelease:
     errors: dict = {}
     if not has_capability(actor, Capability.OPEN_DATA_PUBLISH):
@@ -114,7 +125,7 @@ def open_data_release_request(
                 )
                 % {"n": records, "min": minimum}
             ]
-    if errors:
+    if errors or run is None:
         raise ValidationError(errors)
     release = OpenDataRelease.objects.create(
         created_by=actor,
@@ -141,8 +152,6 @@ def open_data_release_request(
         summary=_("Publicación de datos abiertos %(a)s–%(b)s solicitada") % {"a": year_from, "b": year_to},
     )
     privacy_budget_spend(actor=actor, release=release)
-    from .tasks import publish_open_data
-
     transaction.on_commit(lambda: publish_open_data.enqueue(str(release.uuid)))
     return release
 
@@ -155,7 +164,7 @@ def default_budget_per_year() -> float:
     return float(getattr(settings, "STATS_DP_BUDGET_PER_YEAR", 4.0))
 
 
-def _budget_for(*, actor, scope: str, year: int) -> PrivacyBudget:
+def _budget_for(*, actor: Actor, scope: str, year: int) -> PrivacyBudget:
     budget = PrivacyBudget.objects.select_for_update().filter(scope=scope, year=year).first()
     if budget is None:
         budget = PrivacyBudget.objects.create(scope=scope, year=year, epsilon=default_budget_per_year())
@@ -169,7 +178,7 @@ def _budget_for(*, actor, scope: str, year: int) -> PrivacyBudget:
     return budget
 
 
-def privacy_budget_spend(*, actor, release: OpenDataRelease) -> list[PrivacySpend]:
+def privacy_budget_spend(*, actor: Actor, release: OpenDataRelease) -> list[PrivacySpend]:
     """Spend the release's ε on the budget of every year it reads, or refuse the release. A person counts in
     one year of a release only, so the years compose in parallel: each year is charged the release's whole ε
     (the sum over its noisy tables, which compose sequentially)."""
@@ -210,7 +219,7 @@ def privacy_budget_spend(*, actor, release: OpenDataRelease) -> list[PrivacySpen
     return spends
 
 
-def privacy_budget_set(*, actor, year: int, epsilon: float) -> PrivacyBudget:
+def privacy_budget_set(*, actor: Actor, year: int, epsilon: float) -> PrivacyBudget:
     """Set the ε of one year of case data (audited). It may not go below what was already spent."""
     if not has_capability(actor, Capability.OPEN_DATA_PUBLISH):
         raise ValidationError(_("Su rol no le permite administrar el presupuesto de privacidad."))
@@ -349,10 +358,11 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         figure = data[code].figure
         figure_keys = data[code].ordered_keys()
         grid = [[data[code].cells.get((y, k), 0) for y in years] for k in figure_keys]
-        table = protect_columns([grid], threshold=threshold, totals=False)[0] if grid else None
+        shown = protect_columns([grid], threshold=threshold, totals=False)[0] if grid else None
         rows = [
-            [key, figure.label(key), *[_shown(table.get(i, j)) for j in range(len(years))]]
+            [key, figure.label(key), *[_shown(shown.get(i, j)) for j in range(len(years))]]
             for i, key in enumerate(figure_keys)
+            if shown is not None
         ]
         name = f"{code}.csv"
         files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
@@ -364,7 +374,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
                 "threshold": threshold,
                 "file": name,
                 "rows": len(figure_keys),
-                "suppressed": len(table.suppressed) if table else 0,
+                "suppressed": len(shown.suppressed) if shown else 0,
             }
         )
 
@@ -376,15 +386,16 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         domain, matrix = counts[code]
         grid = [[matrix[(y, k)] for y in years] for k in domain]
         with_totals = code not in DP_WITHOUT_TOTALS
+        noisy: NoisyPartition | NoisyCounts
         if with_totals:
-            noisy = dp_partition_by_year(grid, epsilon=release.epsilon_per_table)
+            partition = dp_partition_by_year(grid, epsilon=release.epsilon_per_table)
+            noisy, noisy_grid = partition, partition.grid
         else:
             flat = dp_counts(
                 [v for row in grid for v in row], epsilon=release.epsilon_per_table, sensitivity=sensitivity
             )
             noisy = flat
             noisy_grid = [flat.values[i * len(years) : (i + 1) * len(years)] for i in range(len(domain))]
-        noisy_grid = noisy.grid if with_totals else noisy_grid
         table = protect_columns([noisy_grid], threshold=threshold, totals=with_totals)[0]
         rows = [
             [key, _dp_label(code, key), *[_shown(table.get(i, j)) for j in range(len(years))]]
@@ -495,7 +506,7 @@ def _dp_counts(run, years: list[int]) -> dict[str, tuple[list[str], dict]]:
         "dp_victims_by_exploitation_dept": [*dim.DEPARTMENTS, "abroad", "several", "none"],
         "dp_victims_by_form": [*forms, "none"],
     }
-    matrices = {code: defaultdict(int) for code in domains}
+    matrices: dict[str, defaultdict[tuple, int]] = {code: defaultdict(int) for code in domains}
     seen: set[int] = set()
     rows = (
         FactVictim.objects.filter(run=run, year__gte=years[0], year__lte=years[-1])
@@ -532,3 +543,24 @@ def release_file(release: OpenDataRelease, name: str) -> bytes | None:
         return None
     with default_storage.open(path, "rb") as f:
         return f.read()
+
+
+# --- background work (Django's tasks API): defined beside the service that enqueues it, so that services and
+# tasks form no import circle; tasks.py lists the tasks for the worker (ADR 0170). Tasks take public
+# identifiers.
+
+
+@task(queue_name="stats")
+def refresh_aggregates() -> int:
+    """Rebuild the aggregate tables from the registry; returns the new run's id. Run it nightly (cron or a
+    systemd timer calling `sistra refresh_stats`) and on demand from the dashboard."""
+    return rebuild_aggregates().pk
+
+
+@task(queue_name="stats")
+def publish_open_data(release_uuid: str) -> str:
+    """Build the files of a requested open-data release; returns its status."""
+    release = OpenDataRelease.objects.filter(uuid=release_uuid).first()
+    if release is None:
+        return "missing"
+    return open_data_release_build(release=release).status

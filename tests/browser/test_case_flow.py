@@ -14,7 +14,8 @@ import pytest
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
 from sistra.core.models import DistritoFiscal
-from sistra.core.testing import AgencyFactory, UserFactory, make_person
+from sistra.core.testing import AgencyFactory, UserFactory
+from sistra.people.testing import make_person
 
 from .conftest import login
 
@@ -374,7 +375,7 @@ def test_a_prosecutor_registers_a_case_from_complaint_to_sentence_and_the_histor
 
 
 def test_a_prosecutor_of_another_fiscalia_gets_a_404_for_the_case(page, fiscalias):
-    from sistra.core.testing import make_case
+    from sistra.cases.testing import make_case
 
     case = make_case(actor=fiscalias["prosecutor"], number=NUMBER)
     sign_in(page, fiscalias["outsider"])

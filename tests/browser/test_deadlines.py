@@ -11,8 +11,9 @@ import time_machine
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
+from sistra.cases.testing import make_case
 from sistra.core.models import DistritoFiscal
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, stage
+from sistra.core.testing import AgencyFactory, UserFactory, stage
 
 from .conftest import login
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
-from sistra.core.testing import AgencyFactory, UserFactory, make_person, ubigeo
+from sistra.core.testing import AgencyFactory, UserFactory, ubigeo
+from sistra.people.testing import make_person
 
 from .conftest import login
 

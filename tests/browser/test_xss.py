@@ -8,6 +8,7 @@ window.__xss or open a dialog if it ever ran. Then every page that shows them is
 them: no payload runs, no dialog opens, the payload is shown as text, and the page has its
 Content-Security-Policy (no inline script allowed)."""
 
+import contextlib
 import datetime
 
 import pytest
@@ -18,7 +19,10 @@ from django.utils import timezone
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core import url_guard
+from sistra.core.testing import AgencyFactory, UserFactory
+from sistra.people.testing import make_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -198,7 +202,10 @@ def test_no_stored_payload_runs_on_any_page_and_each_is_shown_as_text(browser, l
     try:
         for who, url, shown in pages(r):
             dialogs: list[str] = []
-            page, response = _open(context, live_server, r["users"][who], url, dialogs)
+            # the forged `?next=javascript:window…` carries a word of the payloads stored as names, on purpose
+            forged = url_guard.deliberate() if "javascript:" in url else contextlib.nullcontext()
+            with forged:
+                page, response = _open(context, live_server, r["users"][who], url, dialogs)
             if response.status != 200:
                 problems.append(f"{url} as {who}: {response.status}")
             fired = page.evaluate("() => window.__xss")

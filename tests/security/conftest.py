@@ -253,11 +253,13 @@ def build_world() -> World:
     from sistra.assistance.models import Consent, ServiceType
     from sistra.cases import services as cases
     from sistra.cases.attachments import attachment_add
+    from sistra.cases.testing import make_case
     from sistra.core.models import Ubigeo
-    from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+    from sistra.core.testing import AgencyFactory, UserFactory
     from sistra.hotline import services as hotline
     from sistra.people.services import DocumentInput
     from sistra.people.sharing import person_share
+    from sistra.people.testing import make_person
     from sistra.stats.models import OpenDataRelease
 
     _reference_data()

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from sistra.core.testing import make_case
+from sistra.cases.testing import make_case
 
 from .conftest import RECORD, ROLES, ROUTES, random_uuid, scope_agency, send
 

@@ -14,7 +14,8 @@ from sistra.accounts.models import ApiToken
 from sistra.accounts.tokens import MAX_ACTIVE_TOKENS, hash_secret, token_create, token_revoke
 from sistra.audit.models import ChangeEvent
 from sistra.cases.services import case_share
-from sistra.core.testing import UserFactory, make_case
+from sistra.cases.testing import make_case
+from sistra.core.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

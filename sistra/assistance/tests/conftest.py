@@ -10,7 +10,8 @@ from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
 from sistra.assistance import services
 from sistra.assistance.models import Consent, ServiceType
-from sistra.core.testing import AgencyFactory, UserFactory, make_person
+from sistra.core.testing import AgencyFactory, UserFactory
+from sistra.people.testing import make_person
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from sistra.assistance.models import (
     ReferralAlert,
 )
 from sistra.audit.models import ChangeEvent
-from sistra.core.testing import make_case, ubigeo
+from sistra.cases.testing import make_case
+from sistra.core.testing import ubigeo
 from sistra.people.access import can_see_identity, visible_persons
 from sistra.people.models import PersonShare
 
@@ -431,9 +432,11 @@ def test_on_a_queue_that_can_wait_a_referral_schedules_its_overdue_check(clinic_
                                                                          django_capture_on_commit_callbacks):
     from django_tasks_db.models import DBTaskResult
 
+    from sistra.assistance.tasks import check_overdue_referrals
+
     # Django resets its task backends when TASKS changes; the fixture puts the setting back afterwards
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "stats"]}}
     with django_capture_on_commit_callbacks(execute=True):
         referral = send(health_worker, clinic_case, mimp)
-    queued = DBTaskResult.objects.get(task_path="sistra.assistance.tasks.check_overdue_referrals")
+    queued = DBTaskResult.objects.get(task_path=check_overdue_referrals.module_path)
     assert timezone.localtime(queued.run_after).date() == referral.due_on + datetime.timedelta(days=1)

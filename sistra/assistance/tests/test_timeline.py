@@ -41,7 +41,8 @@ def test_hotline_contacts_about_the_person_appear_for_the_hotline_only(db, mimp_
 
     from sistra.accounts.capabilities import Role
     from sistra.accounts.models import Agency
-    from sistra.core.testing import AgencyFactory, UserFactory, make_person
+    from sistra.core.testing import AgencyFactory, UserFactory
+    from sistra.people.testing import make_person
 
     line = AgencyFactory(code="linea-1818", name="Línea 1818", kind=Agency.Kind.HOTLINE)
     operator = UserFactory(username="operadora", agency=line, role=Role.HOTLINE_OPERATOR)

@@ -286,7 +286,7 @@ def test_the_case_summary_pdf_is_in_spanish(client, transferred_case, mimp_worke
 def test_the_timeline_shows_what_the_viewer_may_see(client, transferred_case, mimp_worker, ngo_worker, prosecutor,
                                                     mimp):
     from sistra.cases.services import case_share, victim_add
-    from sistra.core.testing import make_case
+    from sistra.cases.testing import make_case
 
     criminal = make_case(actor=prosecutor, number="2026-777")
     victim_add(actor=prosecutor, case=criminal, person=transferred_case.person)

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 from sistra.accounts.tokens import token_create
 from sistra.audit.models import AccessLog
 from sistra.cases import services as case_services
-from sistra.core.testing import make_case, make_person
+from sistra.cases.testing import make_case
 from sistra.people.sharing import person_share
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

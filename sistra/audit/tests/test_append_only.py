@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 
 from sistra.audit.models import AccessLog, ChangeEvent
 from sistra.audit.services import log_access
-from sistra.core.testing import make_person
+from sistra.people.testing import make_person
 
 pytestmark = [
     pytest.mark.django_db,

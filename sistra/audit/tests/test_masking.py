@@ -19,9 +19,11 @@ from sistra.audit.models import ChangeEvent
 from sistra.audit.selectors import history_for
 from sistra.audit.services import record_change
 from sistra.cases import services as case_services
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core.testing import AgencyFactory, UserFactory
 from sistra.people import services as people_services
 from sistra.people.sharing import person_share
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,9 @@ from sistra.audit import selectors
 from sistra.audit.models import AccessLog, ChangeEvent
 from sistra.audit.services import log_access
 from sistra.cases import services as case_services
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core.testing import AgencyFactory, UserFactory
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

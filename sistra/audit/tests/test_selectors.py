@@ -24,7 +24,9 @@ from sistra.audit.selectors import (
 )
 from sistra.audit.services import log_access, log_access_many
 from sistra.cases import services as case_services
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core.testing import AgencyFactory, UserFactory
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from sistra.audit.models import ChangeEvent
 from sistra.audit.services import record_change, snapshot
 from sistra.cases.models import CaseDefendant
 from sistra.cases.services import defendant_add, defendant_update
-from sistra.core.testing import make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.people.testing import make_person
 
 
 def test_a_snapshot_is_json_ready_with_foreign_keys_as_raw_keys(prosecutor):

@@ -20,8 +20,10 @@ from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access
 from sistra.audit.views import EXPORT_DIR
 from sistra.cases import services as case_services
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core.testing import AgencyFactory, UserFactory
 from sistra.people import services as people_services
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

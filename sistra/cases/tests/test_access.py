@@ -15,7 +15,8 @@ from sistra.cases.access import (
 )
 from sistra.cases.models import CaseShare
 from sistra.cases.services import case_create, case_share, case_share_revoke
-from sistra.core.testing import UserFactory, make_case
+from sistra.cases.testing import make_case
+from sistra.core.testing import UserFactory
 
 D = datetime.date
 
@@ -151,7 +152,8 @@ def test_a_caseworker_reads_the_cases_of_her_agency_but_cannot_edit_or_see_ident
 
 def _case_with_victim(prosecutor, *, age):
     from sistra.cases.services import victim_add
-    from sistra.core.testing import make_case, make_person
+    from sistra.cases.testing import make_case
+    from sistra.people.testing import make_person
 
     case = make_case(actor=prosecutor)
     person = make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Huamán")

@@ -18,8 +18,10 @@ from sistra.cases.services import (
     place_add,
     victim_add,
 )
+from sistra.cases.testing import make_case
 from sistra.core.models import PenalArticle, Term
-from sistra.core.testing import UserFactory, make_case, make_person, stage, ubigeo
+from sistra.core.testing import UserFactory, stage, ubigeo
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

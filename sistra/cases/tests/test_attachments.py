@@ -24,9 +24,10 @@ from sistra.cases.attachments import (
     attachments_for,
     sanitize_filename,
 )
+from sistra.cases.forms import AttachmentForm
 from sistra.cases.models import CaseAttachment, CaseShare
 from sistra.cases.services import case_share
-from sistra.core.testing import make_case
+from sistra.cases.testing import make_case
 
 pytestmark = [pytest.mark.django_db]
 
@@ -635,7 +636,7 @@ def test_the_section_lists_names_links_and_the_upload_form_for_the_owner(prosecu
     attachment = add(prosecutor, case, "Declaración de Rosa Condori.pdf", PDF, description="Testimonio")
 
     html = render_section(prosecutor, case, identity=True, can_write=True,
-                          form=views_attachments.AttachmentForm(prefix="attachment"))
+                          form=AttachmentForm(prefix="attachment"))
 
     assert 'id="attachments"' in html
     assert "Declaración de Rosa Condori.pdf" in html and "Testimonio" in html

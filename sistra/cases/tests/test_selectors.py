@@ -22,8 +22,10 @@ from sistra.cases.services import (
     place_add,
     victim_add,
 )
+from sistra.cases.testing import make_case
 from sistra.core.models import Country, DistritoFiscal, PenalArticle, Term
-from sistra.core.testing import make_case, make_person, stage, ubigeo
+from sistra.core.testing import stage, ubigeo
+from sistra.people.testing import make_person
 
 D = datetime.date
 

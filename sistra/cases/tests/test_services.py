@@ -22,9 +22,11 @@ from sistra.cases.services import (
     victim_add,
     victim_remove,
 )
+from sistra.cases.testing import make_case
 from sistra.core.models import Country, DistritoFiscal, PenalArticle, Term
-from sistra.core.testing import make_case, make_person, stage, ubigeo
+from sistra.core.testing import stage, ubigeo
 from sistra.core.validation import ConflictError
+from sistra.people.testing import make_person
 
 TODAY = timezone.localdate()
 D = datetime.date

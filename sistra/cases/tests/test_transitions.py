@@ -18,8 +18,9 @@ from sistra.cases.services import (
     case_transfer,
     case_update,
 )
+from sistra.cases.testing import make_case
 from sistra.core.models import DistritoFiscal, ProceduralStage
-from sistra.core.testing import UserFactory, make_case, stage
+from sistra.core.testing import UserFactory, stage
 
 D = datetime.date
 START = D(2024, 1, 1)

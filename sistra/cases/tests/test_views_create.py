@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from sistra.cases import services
 from sistra.cases.models import Case
-from sistra.core.testing import make_case
+from sistra.cases.testing import make_case
 
 pytestmark = pytest.mark.django_db
 

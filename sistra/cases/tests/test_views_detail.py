@@ -9,8 +9,10 @@ from django.urls import reverse
 from sistra.audit.models import AccessLog
 from sistra.cases import services
 from sistra.cases.models import CaseShare
+from sistra.cases.testing import make_case
 from sistra.core.models import Country, PenalArticle
-from sistra.core.testing import make_case, make_person, stage, ubigeo
+from sistra.core.testing import stage, ubigeo
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from sistra.cases import services
 from sistra.cases.models import CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
-from sistra.core.testing import make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from sistra.cases import services
+from sistra.cases.testing import make_case
 from sistra.core.models import Term
-from sistra.core.testing import make_case, make_person, ubigeo
+from sistra.core.testing import ubigeo
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,11 @@ from rest_framework.test import APIClient
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
 from sistra.accounts.tokens import token_create
+from sistra.cases.testing import make_case
 from sistra.core.api_contract import has_control_characters
 from sistra.core.models import Term
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.core.testing import AgencyFactory, UserFactory
+from sistra.people.testing import make_person
 from sistra.stats.models import OpenDataRelease
 
 pytestmark = pytest.mark.django_db

@@ -91,7 +91,7 @@ def test_seed_refuses_unknown_fiscalias(fiscalia):
 
 
 def test_seed_help_says_it_writes_one_summary_line_of_history():
-    from sistra.core.management.commands.seed import Command
+    from sistra.demo.management.commands.seed import Command
 
     assert "UNA sola línea de resumen" in str(Command.help)
 

@@ -39,7 +39,7 @@ def test_the_404_page_is_in_english_when_english_is_chosen(signed_in):
 
 
 def test_a_case_of_another_agency_and_a_made_up_case_give_the_same_page(signed_in, outsider):
-    from sistra.core.testing import make_case
+    from sistra.cases.testing import make_case
 
     other = make_case(actor=outsider, number="AJENO-1")
     made_up_uuid = uuid.uuid4()

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 from sistra.accounts.capabilities import Role
 from sistra.accounts.tokens import token_create
 from sistra.cases.services import case_change_stage
-from sistra.core.testing import UserFactory, make_case, stage
+from sistra.cases.testing import make_case
+from sistra.core.testing import UserFactory, stage
 from sistra.deadlines.models import FiscaliaHead, Notification
 from sistra.deadlines.services import deadline_digest_send, fiscalia_head_designate
 

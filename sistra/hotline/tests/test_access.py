@@ -3,7 +3,6 @@ import uuid
 import pytest
 from django.http import Http404
 
-from sistra.core.testing import make_person
 from sistra.hotline import services
 from sistra.hotline.access import (
     access_contact,
@@ -13,6 +12,7 @@ from sistra.hotline.access import (
     visible_contacts,
 )
 from sistra.people.access import access_person, visible_persons
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from sistra.audit.models import ChangeEvent
 from sistra.cases.models import Case
-from sistra.core.testing import make_case
+from sistra.cases.testing import make_case
 from sistra.core.validation import ConflictError
 from sistra.hotline import services
 from sistra.hotline.models import CallerFlag, Contact, FollowUp, PoliceNotification, PoliceReport

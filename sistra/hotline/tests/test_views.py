@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from sistra.audit.models import AccessLog
 from sistra.core import url_guard
-from sistra.core.testing import make_person
 from sistra.hotline import services
 from sistra.hotline.forms import moment_text
 from sistra.hotline.models import CallerFlag, Contact, ContactPerson, FollowUp
+from sistra.people.testing import make_person
 
 from .conftest import make_contact, minutes_ago
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from sistra.audit.models import AccessLog
 from sistra.cases.models import Case
-from sistra.core.testing import make_case
+from sistra.cases.testing import make_case
 from sistra.hotline import services
 from sistra.hotline.models import PoliceReport
 

@@ -1,10 +1,17 @@
 """Mapping between SISTRA's criminal-case records and HTCDS rows: the export row of a CaseVictim and the
 inputs an import builds from a row."""
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sistra.core.text import normalize
+
+if TYPE_CHECKING:
+    from sistra.accounts.models import Agency
+    from sistra.core.models import DistritoFiscal, ProceduralStage
 
 from .columns import (
     ACTUAL_VICTIM,
@@ -209,9 +216,9 @@ class PlaceInput:
 @dataclass
 class CaseInput:
     number: str
-    fiscalia: object
-    owner: object
-    distrito_fiscal: object
+    fiscalia: Agency
+    owner: Agency
+    distrito_fiscal: DistritoFiscal
     title: str
     complaint_date: datetime.date | None
     facts_date_from: datetime.date | None
@@ -219,7 +226,7 @@ class CaseInput:
     opened_date: datetime.date | None
     source: str
     is_complex: bool
-    stage: object
+    stage: ProceduralStage
     stage_started_on: datetime.date | None
     places: list[PlaceInput] = field(default_factory=list)
 

@@ -9,11 +9,13 @@ from openpyxl import load_workbook
 from sistra.audit.models import AccessLog
 from sistra.cases.models import Case, CaseDefendant, CasePlace, CaseVictim
 from sistra.cases.services import case_change_stage, defendant_add, defendant_update, place_add
+from sistra.cases.testing import make_case
 from sistra.core.exports import protected_zip
-from sistra.core.testing import make_case, make_person, stage
+from sistra.core.testing import stage
 from sistra.interop import htcds
 from sistra.interop.services import htcds_export, htcds_import
 from sistra.people.models import IdentityDocument, Person
+from sistra.people.testing import make_person
 
 from .conftest import PURPOSE, delete_cases_and_persons, domain_content, read_cells, unpack
 

@@ -122,3 +122,24 @@ def test_an_export_without_a_purpose_is_refused(client, worker):
     assert response.status_code == 200
     assert "finalidad" in response.content.decode()
     assert not ExchangeJob.objects.exists()
+
+
+def test_the_queued_export_task_does_not_carry_the_password_in_clear(
+    client, worker, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    # the database queue keeps a task's arguments in a table: a copy of it must not open the archive
+    from django_tasks_db.models import DBTaskResult
+
+    from sistra.interop.jobs import unseal_password
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "stats"]}}
+    client.force_login(worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("interop:home"), {"action": "export", "exp-purpose": "Informe trimestral OIM"})
+    password = response.context["password"]
+    queued = DBTaskResult.objects.get()
+    stored = str(queued.args_kwargs)
+    assert password not in stored and password.encode().hex() not in stored
+    job_uuid, sealed = queued.args_kwargs["args"]
+    assert job_uuid == str(ExchangeJob.objects.get().uuid)
+    assert unseal_password(sealed) == password

@@ -12,10 +12,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from sistra.accounts.tokens import token_create
-from sistra.core.testing import make_person
 from sistra.linkage.models import LinkCandidate
 from sistra.people.models import Person
 from sistra.people.services import DocumentInput
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

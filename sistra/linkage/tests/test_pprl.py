@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sistra.core.testing import make_person
 from sistra.linkage.pprl import dice, encode, export, load, match
 from sistra.people.services import DocumentInput
+from sistra.people.testing import make_person
 
 SECRET = b"un-secreto-compartido-entre-instituciones"
 

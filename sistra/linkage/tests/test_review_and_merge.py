@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sistra.cases import services as case_services
-from sistra.core.testing import make_case, make_person
+from sistra.cases.testing import make_case
 from sistra.linkage import services
 from sistra.linkage.batch import run_start
 from sistra.linkage.models import IdentityMember, LinkageRun, LinkCandidate
 from sistra.linkage.selectors import surviving_values
 from sistra.people.models import IdentityDocument, Person, PersonAlias
 from sistra.people.services import DocumentInput
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,10 @@ from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
 from sistra.assistance.timeline import person_timeline
 from sistra.cases import services as case_services
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core.testing import AgencyFactory, UserFactory
 from sistra.linkage import services
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,17 @@
 """The matcher against the registry: blocking keys stored on each person, candidates by index look-up."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
 
 from .compare import Features, blocking_keys, features
 from .model import NONE, Model, default_model
+
+if TYPE_CHECKING:
+    from sistra.people.models import Person
 
 MAX_CANDIDATES = 300
 
@@ -38,7 +44,7 @@ def refresh_match_keys(person) -> None:
 
 @dataclass
 class Scored:
-    person: object
+    person: Person
     probability: float
     band: str
     vector: tuple

@@ -6,8 +6,10 @@ from django.http import Http404
 from sistra.accounts.capabilities import Role
 from sistra.cases.models import CaseParty
 from sistra.cases.services import case_share, case_share_revoke, defendant_add, party_add, victim_add
-from sistra.core.testing import UserFactory, make_case, make_person
+from sistra.cases.testing import make_case
+from sistra.core.testing import UserFactory
 from sistra.people.access import access_person, can_see_identity, visible_persons
+from sistra.people.testing import make_person
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 from sistra.accounts.tokens import token_create
 from sistra.audit.models import ChangeEvent
 from sistra.core import url_guard
-from sistra.core.testing import make_person, ubigeo
+from sistra.core.testing import ubigeo
 from sistra.people.models import IdentityDocument, Person
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@ import datetime
 
 import pytest
 
-from sistra.core.testing import make_person
 from sistra.people.selectors import document_owner, find_matches, person_search
 from sistra.people.services import DocumentInput
+from sistra.people.testing import make_person
 
 
 def dni(number: str) -> DocumentInput:
@@ -166,7 +166,7 @@ def test_document_owner_finds_the_holder_of_a_document(jose):
 
 def test_a_person_in_a_case_shared_with_the_agency_can_be_found(prosecutor, outsider, jose):
     from sistra.cases.services import case_share, victim_add
-    from sistra.core.testing import make_case
+    from sistra.cases.testing import make_case
 
     case = make_case(actor=prosecutor)
     victim_add(actor=prosecutor, case=case, person=jose)

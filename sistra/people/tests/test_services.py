@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from sistra.audit.models import ChangeEvent
 from sistra.core.models import Term
-from sistra.core.testing import make_person
 from sistra.core.validation import ConflictError
 from sistra.people import services
 from sistra.people.models import IdentityDocument, Person, PersonAlias
 from sistra.people.services import DocumentInput, person_update
+from sistra.people.testing import make_person
 
 TODAY = timezone.localdate()
 DNI = IdentityDocument.Kind.DNI
@@ -319,8 +319,8 @@ def test_an_update_refuses_unknown_fields(prosecutor):
 
 @pytest.mark.django_db
 def test_a_new_person_never_gets_a_pseudonym_already_taken(prosecutor, monkeypatch):
-    from sistra.core.testing import make_person
     from sistra.people import services
+    from sistra.people.testing import make_person
 
     first = make_person(actor=prosecutor, first_names="Ana")
     codes = iter([first.code, first.code, "P-NEWCODE1"])

@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from sistra.audit.models import AccessLog
 from sistra.cases import services as case_services
+from sistra.cases.testing import make_case
 from sistra.core import url_guard
-from sistra.core.testing import make_case, make_person
 from sistra.people import services
 from sistra.people.models import Person
 from sistra.people.services import DocumentInput
+from sistra.people.testing import make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,10 @@ per victim (FactCase, FactVictim), and the figures are grouped from those facts 
 spread over the filter scopes (no filter, each department, distrito fiscal, fiscalía and form of
 exploitation) in Python. A victim whose case has two departments of exploitation counts once in each
 department and once in the national figure: the masks carry the sets, the expansion counts each row once
-per scope value."""
+per scope value.
+
+Long because of FIGURES, the table of every published figure of the cases (one entry each, about 300 lines);
+the code that reads the registry (write_facts and its _load_* / _*_rows parts) and the cube are the rest."""
 
 from __future__ import annotations
 
@@ -584,29 +587,44 @@ def _join(values: Iterable[str]) -> str:
     return ",".join(sorted(v for v in values if v))
 
 
-def write_facts(run, meta: dict) -> tuple[int, int]:
-    """Read the registry in chunks of cases and write its fact rows for `run`."""
-    from sistra.cases.models import Case, CaseDefendant, CaseEvent, CasePlace, CaseVictim
-    from sistra.core.models import Term
+@dataclass
+class _Vocabularies:
+    """The bit positions of the forms of exploitation and the means of control, by term id."""
 
-    forms = meta["forms"]
-    top = dim.form_top_level()
-    form_of_term = {
-        pk: top.get(code, code)
-        for pk, code in Term.objects.filter(vocabulary=Term.Vocabulary.EXPLOITATION).values_list("id", "code")
-    }
-    controls = meta["controls"]
-    control_of_term = dict(Term.objects.filter(vocabulary=Term.Vocabulary.CONTROL).values_list("id", "code"))
-    form_index = {code: i for i, code in enumerate(forms)}
-    control_index = {code: i for i, code in enumerate(controls)}
+    form_of_term: dict[int, str]
+    control_of_term: dict[int, str]
+    form_index: dict[str, int]
+    control_index: dict[str, int]
+
+    @classmethod
+    def load(cls, meta: dict) -> _Vocabularies:
+        from sistra.core.models import Term
+
+        top = dim.form_top_level()
+        return cls(
+            form_of_term={
+                pk: top.get(code, code)
+                for pk, code in Term.objects.filter(vocabulary=Term.Vocabulary.EXPLOITATION).values_list("id", "code")
+            },
+            control_of_term=dict(Term.objects.filter(vocabulary=Term.Vocabulary.CONTROL).values_list("id", "code")),
+            form_index={code: i for i, code in enumerate(meta["forms"])},
+            control_index={code: i for i, code in enumerate(meta["controls"])},
+        )
+
+
+def write_facts(run, meta: dict) -> tuple[int, int]:
+    """Read the registry in chunks of cases and write its fact rows for `run`: for each chunk, what its cases'
+    places, stage changes, defendants' outcomes and victims' forms and means of control add up to
+    (`_load_*`), then one fact row per victim and one per case."""
+    from sistra.cases.models import Case
+    from sistra.stats.models import FactCase, FactVictim
+
+    vocabularies = _Vocabularies.load(meta)
     bounds = Case.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return 0, 0
-    through_forms = CaseVictim.exploitation_forms.through
-    through_controls = CaseVictim.control_methods.through
     n_cases = n_victims = 0
     for lo in range(bounds["lo"], bounds["hi"] + 1, CHUNK):
-        in_chunk = {"case_id__gte": lo, "case_id__lt": lo + CHUNK}
         cases = list(
             Case.objects.filter(id__gte=lo, id__lt=lo + CHUNK).values_list(
                 "id",
@@ -620,187 +638,230 @@ def write_facts(run, meta: dict) -> tuple[int, int]:
         )
         if not cases:
             continue
-        places: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-        for case_id, kind, ubigeo_id, dep, country in CasePlace.objects.filter(**in_chunk).values_list(
-            "case_id", "kind", "ubigeo_id", "departamento_code", "country_id"
-        ):
-            p = places[case_id]
-            if country:
-                p[f"{kind}_countries"].add(country)
-            else:
-                p[f"{kind}_depts"].add(dep or (ubigeo_id or "")[:2])
-                p[f"{kind}_provs"].add(_province(ubigeo_id))
-        milestones: dict[int, dict[str, datetime.date]] = defaultdict(dict)
-        rank: dict[int, int] = defaultdict(int)
-        for case_id, stage, first in (
-            CaseEvent.objects.filter(**in_chunk, kind=CaseEvent.Kind.STAGE_CHANGE)
-            .exclude(stage_to__isnull=True)
-            .values("case_id", "stage_to_id")
-            .annotate(first=Min("date"))
-            .values_list("case_id", "stage_to_id", "first")
-            .order_by()
-        ):
-            rank[case_id] = max(rank[case_id], dim.STAGE_RANK.get(stage, 0))
-            milestone = dim.MILESTONE_OF_STAGE.get(stage)
-            if milestone and (milestone not in milestones[case_id] or first < milestones[case_id][milestone]):
-                milestones[case_id][milestone] = first
-        outcomes: dict[int, Counter] = defaultdict(Counter)
-        convicted_on: dict[int, datetime.date] = {}
-        for case_id, outcome, n, first in (
-            CaseDefendant.objects.filter(**in_chunk)
-            .values("case_id", "outcome")
-            .annotate(n=Count("id"), first=Min("outcome_date"))
-            .values_list("case_id", "outcome", "n", "first")
-            .order_by()
-        ):
-            outcomes[case_id][outcome] += n
-            if outcome == CaseDefendant.Outcome.CONVICTED and first:
-                convicted_on[case_id] = first
-        victim_forms: dict[int, int] = defaultdict(int)
-        for victim_id, term_id in through_forms.objects.filter(
-            casevictim__case_id__gte=lo, casevictim__case_id__lt=lo + CHUNK
-        ).values_list("casevictim_id", "term_id"):
-            code = form_of_term.get(term_id)
-            if code in form_index:
-                victim_forms[victim_id] |= 1 << form_index[code]
-        victim_controls: dict[int, int] = defaultdict(int)
-        for victim_id, term_id in through_controls.objects.filter(
-            casevictim__case_id__gte=lo, casevictim__case_id__lt=lo + CHUNK
-        ).values_list("casevictim_id", "term_id"):
-            code = control_of_term.get(term_id)
-            if code in control_index:
-                victim_controls[victim_id] |= 1 << control_index[code]
-        info = {}
-        for case_id, complaint, facts_from, df, agency, _stage, _status in cases:
-            p = places.get(case_id, {})
-            info[case_id] = (
+        in_chunk = {"case_id__gte": lo, "case_id__lt": lo + CHUNK}
+        places = _load_places(in_chunk)
+        info = {
+            case_id: (
                 complaint,
                 facts_from,
                 df,
                 agency,
-                dim.mask_of_departments(p.get("exploitation_depts", ())),
+                dim.mask_of_departments(places.get(case_id, {}).get("exploitation_depts", ())),
             )
-        victims = list(
-            CaseVictim.objects.filter(**in_chunk).values_list(
-                "id",
-                "case_id",
-                "person_id",
-                "age_at_exploitation",
-                "is_minor",
-                "nationality_id",
-                "relation_to_trafficker",
-                "person__sex",
-                "person__date_of_birth",
-                "person__estimated_age",
-                "person__age_estimated_on",
-                "person__ubigeo_origin_id",
-                "person__country_origin_id",
-            )
-        )
+            for case_id, complaint, facts_from, df, agency, _stage, _status in cases
+        }
         case_forms: dict[int, int] = defaultdict(int)
-        victim_rows = []
-        for (
-            vid,
-            case_id,
-            person_id,
-            age,
-            is_minor,
-            nationality,
-            relation,
-            sex,
-            dob,
-            est,
-            est_on,
-            origin,
-            origin_country,
-        ) in victims:
-            complaint, facts_from, df, agency, dept_mask = info[case_id]
-            if age is None:
-                age = dim.age_on(
-                    facts_from or complaint, date_of_birth=dob, estimated_age=est, age_estimated_on=est_on
-                )
-                if age is not None and age < 0:
-                    age = None
-            fmask = victim_forms.get(vid, 0)
-            case_forms[case_id] |= fmask
-            p = places.get(case_id, {})
-            victim_rows.append(
-                (
-                    run.pk,
-                    case_id,
-                    person_id,
-                    complaint.year,
-                    complaint.month,
-                    df,
-                    agency,
-                    dept_mask,
-                    fmask,
-                    victim_controls.get(vid, 0),
-                    sex or "unknown",
-                    age,
-                    dim.age_band(age),
-                    is_minor,
-                    nationality or "",
-                    relation or "",
-                    dim.mask_of_departments(p.get("recruitment_depts", ())),
-                    _join(p.get("recruitment_provs", ())),
-                    _join(p.get("recruitment_countries", ())),
-                    _join(p.get("exploitation_provs", ())),
-                    _join(p.get("exploitation_countries", ())),
-                    (origin or "")[:2],
-                    _province(origin),
-                    "" if origin else (origin_country or ""),
-                )
-            )
-        case_rows = []
-        for case_id, complaint, _facts_from, df, agency, stage, status in cases:
-            counts = outcomes.get(case_id, Counter())
-            top_rank = max(rank.get(case_id, 0), dim.STAGE_RANK.get(stage, 0))
-            if counts["convicted"]:
-                top_rank = dim.CONVICTION_RANK
-            ms = milestones.get(case_id, {})
-
-            def days(m, ms=ms, complaint=complaint):
-                return (ms[m] - complaint).days if m in ms else None
-
-            conviction = convicted_on.get(case_id)
-            case_rows.append(
-                (
-                    run.pk,
-                    case_id,
-                    complaint.year,
-                    complaint.month,
-                    df,
-                    agency,
-                    info[case_id][4],
-                    case_forms.get(case_id, 0),
-                    stage,
-                    status,
-                    dim.case_outcome(
-                        status=status,
-                        n_convicted=counts["convicted"],
-                        n_acquitted=counts["acquitted"],
-                        n_archived=counts["archived"],
-                        n_pending=counts["pending"],
-                    ),
-                    (1 << (top_rank + 1)) - 1,
-                    counts["convicted"],
-                    counts["acquitted"],
-                    counts["archived"],
-                    counts["pending"],
-                    conviction.year if conviction else None,
-                    days("preliminary"),
-                    days("formalised"),
-                    days("accusation"),
-                    days("trial"),
-                    days("sentence"),
-                )
-            )
-        from sistra.stats.models import FactCase, FactVictim
-
+        victim_rows = _victim_rows(run, in_chunk, info, places, vocabularies, case_forms)
+        case_rows = _case_rows(run, cases, info, case_forms, in_chunk)
         n_cases += bulk_insert(FactCase, CASE_FIELDS, case_rows)
         n_victims += bulk_insert(FactVictim, VICTIM_FIELDS, victim_rows)
     return n_cases, n_victims
+
+
+def _load_places(in_chunk: dict) -> dict[int, dict[str, set]]:
+    """By case: the departments, provinces and countries of recruitment, transit and exploitation."""
+    from sistra.cases.models import CasePlace
+
+    places: dict[int, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for case_id, kind, ubigeo_id, dep, country in CasePlace.objects.filter(**in_chunk).values_list(
+        "case_id", "kind", "ubigeo_id", "departamento_code", "country_id"
+    ):
+        p = places[case_id]
+        if country:
+            p[f"{kind}_countries"].add(country)
+        else:
+            p[f"{kind}_depts"].add(dep or (ubigeo_id or "")[:2])
+            p[f"{kind}_provs"].add(_province(ubigeo_id))
+    return places
+
+
+def _load_milestones(in_chunk: dict) -> tuple[dict[int, dict[str, datetime.date]], dict[int, int]]:
+    """By case: the first day it reached each procedural milestone, and the furthest stage it reached."""
+    from sistra.cases.models import CaseEvent
+
+    milestones: dict[int, dict[str, datetime.date]] = defaultdict(dict)
+    rank: dict[int, int] = defaultdict(int)
+    for case_id, stage, first in (
+        CaseEvent.objects.filter(**in_chunk, kind=CaseEvent.Kind.STAGE_CHANGE)
+        .exclude(stage_to__isnull=True)
+        .values("case_id", "stage_to_id")
+        .annotate(first=Min("date"))
+        .values_list("case_id", "stage_to_id", "first")
+        .order_by()
+    ):
+        rank[case_id] = max(rank[case_id], dim.STAGE_RANK.get(stage, 0))
+        milestone = dim.MILESTONE_OF_STAGE.get(stage)
+        if milestone and (milestone not in milestones[case_id] or first < milestones[case_id][milestone]):
+            milestones[case_id][milestone] = first
+    return milestones, rank
+
+
+def _load_outcomes(in_chunk: dict) -> tuple[dict[int, Counter], dict[int, datetime.date]]:
+    """By case: how many defendants have each outcome, and the day of its first conviction."""
+    from sistra.cases.models import CaseDefendant
+
+    outcomes: dict[int, Counter] = defaultdict(Counter)
+    convicted_on: dict[int, datetime.date] = {}
+    for case_id, outcome, n, first in (
+        CaseDefendant.objects.filter(**in_chunk)
+        .values("case_id", "outcome")
+        .annotate(n=Count("id"), first=Min("outcome_date"))
+        .values_list("case_id", "outcome", "n", "first")
+        .order_by()
+    ):
+        outcomes[case_id][outcome] += n
+        if outcome == CaseDefendant.Outcome.CONVICTED and first:
+            convicted_on[case_id] = first
+    return outcomes, convicted_on
+
+
+def _load_victim_masks(in_chunk: dict, vocabularies: _Vocabularies) -> tuple[dict[int, int], dict[int, int]]:
+    """By victim: the bit masks of her forms of exploitation and of the means of control used on her."""
+    from sistra.cases.models import CaseVictim
+
+    by_victim = {"casevictim__case_id__gte": in_chunk["case_id__gte"], "casevictim__case_id__lt": in_chunk["case_id__lt"]}
+    victim_forms: dict[int, int] = defaultdict(int)
+    for victim_id, term_id in CaseVictim.exploitation_forms.through.objects.filter(**by_victim).values_list(
+        "casevictim_id", "term_id"
+    ):
+        code = vocabularies.form_of_term.get(term_id)
+        if code in vocabularies.form_index:
+            victim_forms[victim_id] |= 1 << vocabularies.form_index[code]
+    victim_controls: dict[int, int] = defaultdict(int)
+    for victim_id, term_id in CaseVictim.control_methods.through.objects.filter(**by_victim).values_list(
+        "casevictim_id", "term_id"
+    ):
+        code = vocabularies.control_of_term.get(term_id)
+        if code in vocabularies.control_index:
+            victim_controls[victim_id] |= 1 << vocabularies.control_index[code]
+    return victim_forms, victim_controls
+
+
+def _victim_rows(run, in_chunk: dict, info: dict, places: dict, vocabularies: _Vocabularies,
+                 case_forms: dict[int, int]) -> list[tuple]:
+    """One fact row per victim of the chunk (VICTIM_FIELDS); adds each victim's forms to her case's."""
+    from sistra.cases.models import CaseVictim
+
+    victim_forms, victim_controls = _load_victim_masks(in_chunk, vocabularies)
+    victims = CaseVictim.objects.filter(**in_chunk).values_list(
+        "id",
+        "case_id",
+        "person_id",
+        "age_at_exploitation",
+        "is_minor",
+        "nationality_id",
+        "relation_to_trafficker",
+        "person__sex",
+        "person__date_of_birth",
+        "person__estimated_age",
+        "person__age_estimated_on",
+        "person__ubigeo_origin_id",
+        "person__country_origin_id",
+    )
+    rows = []
+    for (
+        vid,
+        case_id,
+        person_id,
+        age,
+        is_minor,
+        nationality,
+        relation,
+        sex,
+        dob,
+        est,
+        est_on,
+        origin,
+        origin_country,
+    ) in victims:
+        complaint, facts_from, df, agency, dept_mask = info[case_id]
+        if age is None:
+            age = dim.age_on(facts_from or complaint, date_of_birth=dob, estimated_age=est, age_estimated_on=est_on)
+            if age is not None and age < 0:
+                age = None
+        fmask = victim_forms.get(vid, 0)
+        case_forms[case_id] |= fmask
+        p = places.get(case_id, {})
+        rows.append(
+            (
+                run.pk,
+                case_id,
+                person_id,
+                complaint.year,
+                complaint.month,
+                df,
+                agency,
+                dept_mask,
+                fmask,
+                victim_controls.get(vid, 0),
+                sex or "unknown",
+                age,
+                dim.age_band(age),
+                is_minor,
+                nationality or "",
+                relation or "",
+                dim.mask_of_departments(p.get("recruitment_depts", ())),
+                _join(p.get("recruitment_provs", ())),
+                _join(p.get("recruitment_countries", ())),
+                _join(p.get("exploitation_provs", ())),
+                _join(p.get("exploitation_countries", ())),
+                (origin or "")[:2],
+                _province(origin),
+                "" if origin else (origin_country or ""),
+            )
+        )
+    return rows
+
+
+def _case_rows(run, cases: list[tuple], info: dict, case_forms: dict[int, int], in_chunk: dict) -> list[tuple]:
+    """One fact row per case of the chunk (CASE_FIELDS): outcome, furthest stage, days to each milestone."""
+    milestones, rank = _load_milestones(in_chunk)
+    outcomes, convicted_on = _load_outcomes(in_chunk)
+    rows = []
+    for case_id, complaint, _facts_from, df, agency, stage, status in cases:
+        counts = outcomes.get(case_id, Counter())
+        top_rank = max(rank.get(case_id, 0), dim.STAGE_RANK.get(stage, 0))
+        if counts["convicted"]:
+            top_rank = dim.CONVICTION_RANK
+        ms = milestones.get(case_id, {})
+
+        def days(m, ms=ms, complaint=complaint):
+            return (ms[m] - complaint).days if m in ms else None
+
+        conviction = convicted_on.get(case_id)
+        rows.append(
+            (
+                run.pk,
+                case_id,
+                complaint.year,
+                complaint.month,
+                df,
+                agency,
+                info[case_id][4],
+                case_forms.get(case_id, 0),
+                stage,
+                status,
+                dim.case_outcome(
+                    status=status,
+                    n_convicted=counts["convicted"],
+                    n_acquitted=counts["acquitted"],
+                    n_archived=counts["archived"],
+                    n_pending=counts["pending"],
+                ),
+                (1 << (top_rank + 1)) - 1,
+                counts["convicted"],
+                counts["acquitted"],
+                counts["archived"],
+                counts["pending"],
+                conviction.year if conviction else None,
+                days("preliminary"),
+                days("formalised"),
+                days("accusation"),
+                days("trial"),
+                days("sentence"),
+            )
+        )
+    return rows
 
 
 # --- the cube -----------------------------------------------------------------------------------------------

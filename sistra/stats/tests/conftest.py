@@ -17,8 +17,10 @@ from sistra.cases.services import (
     place_add,
     victim_add,
 )
+from sistra.cases.testing import make_case
 from sistra.core.models import Country, DistritoFiscal, Term
-from sistra.core.testing import AgencyFactory, UserFactory, make_case, make_person, stage, ubigeo
+from sistra.core.testing import AgencyFactory, UserFactory, stage, ubigeo
+from sistra.people.testing import make_person
 from sistra.stats import dimensions
 
 D = datetime.date

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from sistra.accounts.models import Agency
 from sistra.assistance.models import AssistanceCase, Referral, ServiceDelivery, ServiceType
-from sistra.core.testing import AgencyFactory, make_person, ubigeo
+from sistra.core.testing import AgencyFactory, ubigeo
+from sistra.people.testing import make_person
 from sistra.stats.aggregation import refresh_aggregates
 from sistra.stats.indicators import national_plan_indicators
 from sistra.stats.selectors import StatsFilters, load_figures

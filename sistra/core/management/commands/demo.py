@@ -53,7 +53,8 @@ class Command(BaseCommand):
         if result.parts:
             self.stdout.write(
                 _("Datos de demostración de cada parte (registros creados): %(parts)s")
-                % {"parts": ", ".join(f"{key} {count}" for key, count in result.parts.items())}
+                % {"parts": ", ".join(f"{key} {count}" for key, count in result.parts.items()
+                                      if key not in ("cases", "case_shares"))}
             )
         # the short form of the agency's name ("FISTRAP Cusco"), so the table fits a terminal
         rows = [
