@@ -167,7 +167,8 @@ class ReturnTravelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             "case", "agency"
         )
         case = self.request.query_params.get("case") if self.action == "list" else None
-        if case:
+        # an empty ?case= is as wrong as any other value that is not a UUID (core.api.query_filter_form)
+        if case is not None:
             try:
                 qs = qs.filter(case__uuid=serializers.UUIDField().to_internal_value(case))
             except serializers.ValidationError:

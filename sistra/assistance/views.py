@@ -58,6 +58,7 @@ from .timeline import person_timeline, timeline_sources
 
 PAGE_SIZE = 25
 IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal", "documents"]
+RELATIVE_FIELDS = ["full_name", "phone", "address"]
 PURPOSE = AccessLog.Purpose.ASSISTANCE
 
 
@@ -96,10 +97,13 @@ def _log_reads(user, *, person, instance, identity: bool, relatives=(), detail: 
     """What a page or a PDF shows of people, on record in the transaction of the read: the victim when her
     identity is shown (one row), and each relative or contact whose name is shown (one row each: they are
     people too, and a tracing sheet is read by whoever works the referral)."""
-    reads = [(instance, person)] if identity else []
-    reads += [(contact, None) for contact in relatives]
-    if reads:
-        log_access_many(actor=user, reads=reads, fields=IDENTITY_FIELDS, purpose=PURPOSE, detail=detail)
+    if identity:
+        log_access_many(actor=user, reads=[(instance, person)], fields=IDENTITY_FIELDS, purpose=PURPOSE,
+                        detail=detail)
+    relatives = list(relatives)
+    if relatives:
+        log_access_many(actor=user, reads=[(contact, None) for contact in relatives], fields=RELATIVE_FIELDS,
+                        purpose=PURPOSE, detail=detail)
 
 
 def _render_logged(request, template: str, context: dict, *, person, instance, identity: bool, detail: str = "",

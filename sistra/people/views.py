@@ -172,32 +172,32 @@ def person_detail(request, person_uuid):
 @require_http_methods(["GET", "POST"])
 def person_edit(request, person_uuid):
     user = request.user
+    if request.method != "POST":
+        with transaction.atomic():  # the form shows her identity: a read on record
+            person = read_person(user, person_uuid, write=True, detail="editar").person
+            return _person_edit_form(request, person)
     person = access_person(user, person_uuid, write=True)
-    if request.method == "POST":
-        form = PersonEditForm(request.POST, actor=user)
-        documents = DocumentFormSet(request.POST, prefix="doc")
-        if request.POST.get("action") == "search":
-            form.suppress_errors()
-            return render(request, "people/person_form.html", {"form": form, "documents": documents,
-                                                                "person": person})
-        if form.is_valid() and documents.is_valid():
-            kwargs = form.service_kwargs()
-            if kwargs["estimated_age"] != person.estimated_age:
-                kwargs["age_estimated_on"] = timezone.localdate() if kwargs["estimated_age"] is not None else None
-            try:
-                services.person_update(actor=user, person=person, expected_version=form.cleaned_data["version"],
-                                       documents=documents_from(documents), aliases=kwargs.pop("aliases"),
-                                       languages=kwargs.pop("languages"), **kwargs)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Datos de la persona actualizados."))
-                return redirect("people:detail", person_uuid=person.uuid)
+    form = PersonEditForm(request.POST, actor=user)
+    documents = DocumentFormSet(request.POST, prefix="doc")
+    if request.POST.get("action") == "search":
+        form.suppress_errors()
         return render(request, "people/person_form.html", {"form": form, "documents": documents,
-                                                            "person": person}, status=422)
-    with transaction.atomic():  # the form shows her identity: a read on record
-        person = read_person(user, person_uuid, write=True, detail="editar").person
-        return _person_edit_form(request, person)
+                                                            "person": person})
+    if form.is_valid() and documents.is_valid():
+        kwargs = form.service_kwargs()
+        if kwargs["estimated_age"] != person.estimated_age:
+            kwargs["age_estimated_on"] = timezone.localdate() if kwargs["estimated_age"] is not None else None
+        try:
+            services.person_update(actor=user, person=person, expected_version=form.cleaned_data["version"],
+                                   documents=documents_from(documents), aliases=kwargs.pop("aliases"),
+                                   languages=kwargs.pop("languages"), **kwargs)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Datos de la persona actualizados."))
+            return redirect("people:detail", person_uuid=person.uuid)
+    return render(request, "people/person_form.html", {"form": form, "documents": documents,
+                                                        "person": person}, status=422)
 
 
 def _person_edit_form(request, person):

@@ -20,13 +20,20 @@ from .sources import SOURCES
 
 
 def _filters(request):
-    """The dashboard's filters from the query: a year, region or code it does not offer is a 400."""
+    """The dashboard's filters from the query: a year, region or code it does not offer is a 400. The web form
+    reads an empty year as "every year"; the API documents years as integers, so an empty one is a 400 too
+    (as core.api.query_filter_form refuses it)."""
+    blank = {name: [_("Este campo no puede estar en blanco.")] for name in YEAR_PARAMETERS
+             if request.query_params.get(name) == ""}
+    if blank:
+        raise serializers.ValidationError(blank)
     form = StatsFilterForm(request.query_params)
     if not form.is_valid():
         raise serializers.ValidationError({field: list(errors) for field, errors in form.errors.items()})
     return form.filters()
 
 
+YEAR_PARAMETERS = ("desde", "hasta")
 FILTER_PARAMETERS = [
     OpenApiParameter("desde", OpenApiTypes.INT, description=_("Desde el año (de la denuncia)")),
     OpenApiParameter("hasta", OpenApiTypes.INT, description=_("Hasta el año")),

@@ -311,3 +311,21 @@ def test_a_number_where_the_schema_says_text_is_refused(prosecutor):
 
     assert response.status_code == 400
     assert list(response.json()) == ["last_name_maternal"]
+
+
+def test_a_form_encoded_duplicate_check_cannot_drop_its_documents_or_blank_its_fields(prosecutor):
+    # found by schemathesis: `documents=number&documents=kind&exclude=` answered 200 with the documents dropped
+    response = api(prosecutor).post(
+        "/api/v1/persons/match/", "documents=number&documents=kind&exclude=&date_of_birth=",
+        content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"documents", "exclude", "date_of_birth"}
+
+
+def test_an_empty_uuid_filter_is_a_400_like_any_value_that_is_not_one(caseworker):
+    # found by schemathesis: ?case= answered 200 with every return of the agency
+    response = api(caseworker).get("/api/v1/assistance/returns/", {"case": ""})
+
+    assert response.status_code == 400
+    assert "case" in response.json()
