@@ -125,12 +125,13 @@ def read_person(actor: Actor, person_uuid, *, write: bool = False,
     return PersonRead(person=person, identity=identity)
 
 
-def log_persons_shown(actor: Actor, persons, *, purpose: str = "case_work", detail: str = "") -> None:
+def log_persons_shown(actor: Actor, persons, *, purpose: str = "case_work", detail: str = "",
+                      fields: list[str] = IDENTITY_FIELDS) -> None:
     """The persons whose names a list, a search, a picker or a duplicate warning shows: one access-log row each,
     in the caller's transaction (the page's)."""
     from sistra.audit.services import log_access_many
 
     unique = list({p.pk: p for p in persons}.values())
     if unique:
-        log_access_many(actor=actor, reads=[(p, None) for p in unique], fields=IDENTITY_FIELDS, purpose=purpose,
+        log_access_many(actor=actor, reads=[(p, None) for p in unique], fields=fields, purpose=purpose,
                         detail=detail)

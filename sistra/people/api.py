@@ -14,12 +14,11 @@ from rest_framework.response import Response
 
 from sistra.accounts.capabilities import Capability
 from sistra.audit.models import AccessLog
-from sistra.audit.services import log_access_many
 from sistra.core.api import capability_required, code_field, region_of, require_capability
 from sistra.core.models import Country, Term, Ubigeo
 
 from . import selectors, services
-from .access import access_person, can_see_identity, identity_condition, visible_persons
+from .access import access_person, can_see_identity, identity_condition, log_persons_shown, visible_persons
 from .models import IdentityDocument, Person, PersonAlias
 
 AGE_BANDS = ((0, 11), (12, 17), (18, 24), (25, 34), (35, 44), (45, 59))
@@ -125,8 +124,8 @@ class PersonSerializer(serializers.Serializer):
 def log_identity_reads(user, persons) -> None:
     """Every person whose identity is in the response is on record, one row each, in the transaction of the
     read (persons come from person_queryset, which says whose identity the user sees)."""
-    log_access_many(actor=user, reads=[(p, p) for p in persons if getattr(p, "identity_visible", False)],
-                    fields=LOGGED_IDENTITY_FIELDS, purpose=AccessLog.Purpose.API)
+    log_persons_shown(user, [p for p in persons if getattr(p, "identity_visible", False)],
+                      fields=LOGGED_IDENTITY_FIELDS, purpose=AccessLog.Purpose.API)
 
 
 def person_queryset(user, qs):

@@ -57,7 +57,7 @@ def person_options(actor, text: str, *, chosen: str = "") -> list[PickerOption]:
     qs = qs.prefetch_related("documents").order_by("last_name_paternal", "last_name_maternal", "first_names", "pk")
     persons = list(qs[:PICKER_LIMIT])
     if identity:  # the options name them: reads on record
-        log_persons_shown(actor, persons, detail="selector de personas")
+        log_persons_shown(actor, persons, detail=gettext("selector de personas"))
     return [PickerOption(value=str(p.uuid), label=person_label(p, identity=identity), checked=str(p.uuid) == chosen)
             for p in persons]
 

@@ -52,7 +52,7 @@ def person_list(request):
         page_obj = Paginator(persons, PAGE_SIZE).get_page(request.POST.get("page"))
     with transaction.atomic():  # the names listed are on record with the page that lists them
         if identity and page_obj is not None:
-            log_persons_shown(user, page_obj.object_list, detail="búsqueda")
+            log_persons_shown(user, page_obj.object_list, detail=_("búsqueda de personas"))
         return render(request, "people/person_list.html", {
             "form": form, "page_obj": page_obj, "identity": identity,
             "can_create": user.can(Capability.PERSON_CREATE),
@@ -120,7 +120,7 @@ def person_create(request):
                             "use_url": _with_person(next_url, m.person) if next_url
                             else reverse("people:detail", args=[m.person.uuid])} for m in found]
                 if identity:  # the possible duplicates are shown by name: reads on record
-                    log_persons_shown(user, [m.person for m in found], detail="posibles duplicados")
+                    log_persons_shown(user, [m.person for m in found], detail=_("posibles duplicados"))
             else:
                 try:
                     person = services.person_create(actor=user, documents=docs, **form.service_kwargs())
@@ -174,7 +174,7 @@ def person_edit(request, person_uuid):
     user = request.user
     if request.method != "POST":
         with transaction.atomic():  # the form shows her identity: a read on record
-            person = read_person(user, person_uuid, write=True, detail="editar").person
+            person = read_person(user, person_uuid, write=True, detail=_("edición de sus datos")).person
             return _person_edit_form(request, person)
     person = access_person(user, person_uuid, write=True)
     form = PersonEditForm(request.POST, actor=user)

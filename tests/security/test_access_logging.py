@@ -72,15 +72,20 @@ def _unlogged(text: str, rows: list[AccessLog], subjects: dict, label: str) -> l
     return problems
 
 
+def _addresses(world, key):
+    """(scope, agency, URL) for each scope of the route, as the authorization matrix builds them."""
+    route = ROUTES[key]
+    for scope in route.scopes():
+        kwargs = route.kwargs(world, scope) if route.kwargs else {}
+        yield scope, scope_agency(route.family, scope), reverse(key.split("#")[0], kwargs=kwargs or None)
+
+
 @pytest.mark.parametrize("key", READABLE)
 def test_every_read_of_an_identity_is_logged_exactly_once(world, key):
     route = ROUTES[key]
     subjects = _subjects(world)
     failures: list[str] = []
-    for scope in route.scopes():
-        agency = scope_agency(route.family, scope)
-        kwargs = route.kwargs(world, scope) if route.kwargs else {}
-        url = reverse(key.split("#")[0], kwargs=kwargs or None)
+    for scope, agency, url in _addresses(world, key):
         queries = route.queries(world) if callable(route.queries) else route.queries
         for role in ROLES:
             if not route.read(role, scope):
@@ -124,10 +129,7 @@ def test_every_search_that_shows_an_identity_logs_it_exactly_once(world, key):
     route = ROUTES[key]
     subjects = _subjects(world)
     failures: list[str] = []
-    for scope in route.scopes():
-        agency = scope_agency(route.family, scope)
-        kwargs = route.kwargs(world, scope) if route.kwargs else {}
-        url = reverse(key.split("#")[0], kwargs=kwargs or None)
+    for scope, agency, url in _addresses(world, key):
         data = route.data(world, scope)
         for role in ROLES:
             status, text, rows, changes = _post(world.client(role, agency), url, data, route.api)

@@ -2,19 +2,14 @@
 assessments and plans, referrals, the work on a case (services, follow-ups, family) and the provider directory.
 Each service checks who may do it and what makes sense across records, changes the rows in one transaction and
 records the change history (root: the assistance case) in that same transaction. A refusal is a ValidationError
-with a Spanish message per field; nothing is half-done. Everything is importable from here, as before the split
-(ADR 0200)."""
+with a Spanish message per field; nothing is half-done. Everything public is importable from here, as before
+the split (ADR 0200), and the few helpers the return services and the views share."""
 
 from ._common import (
-    _CHANNEL_BY_KIND,
-    _DECISION_ORG_BY_KIND,
     CASE_EDIT_FIELDS,
-    C,
-    _case_snapshot,
     _lock_case,
     _not_before_identification,
     _require,
-    _require_open,
     _touch,
     active_consent,
     channel_for,
@@ -37,7 +32,6 @@ from .consent import (
     consent_withdraw,
 )
 from .plans import (
-    _check_factors,
     assessment_record,
     goal_add,
     goal_set_status,
@@ -46,18 +40,11 @@ from .plans import (
 )
 from .providers import (
     PROVIDER_FIELDS,
-    _check_provider,
     provider_create,
     provider_update,
 )
 from .referrals import (
     RECEIVING_ROLES,
-    _check_status,
-    _deferred_overdue_check,
-    _end_identity_of,
-    _identity_words,
-    _lock_referral,
-    _revoke,
     check_overdue_referrals,
     overdue_alerts_raise,
     receiving_agencies,
@@ -70,8 +57,6 @@ from .referrals import (
 )
 from .work import (
     FAMILY_FIELDS,
-    _check_family,
-    _check_family_access,
     _check_work_on,
     delivery_record,
     family_contact_add,
@@ -80,31 +65,16 @@ from .work import (
 )
 
 __all__ = [
-    "C",
     "CASE_EDIT_FIELDS",
     "FAMILY_FIELDS",
     "PROVIDER_FIELDS",
     "RECEIVING_ROLES",
     "Withdrawal",
-    "_CHANNEL_BY_KIND",
-    "_DECISION_ORG_BY_KIND",
-    "_case_snapshot",
-    "_check_factors",
-    "_check_family",
-    "_check_family_access",
-    "_check_provider",
-    "_check_status",
     "_check_work_on",
     "_consent_label",
-    "_deferred_overdue_check",
-    "_end_identity_of",
-    "_identity_words",
     "_lock_case",
-    "_lock_referral",
     "_not_before_identification",
     "_require",
-    "_require_open",
-    "_revoke",
     "_touch",
     "active_consent",
     "assessment_record",

@@ -720,21 +720,19 @@ def _load_victim_masks(in_chunk: dict, vocabularies: _Vocabularies) -> tuple[dic
     from sistra.cases.models import CaseVictim
 
     by_victim = {"casevictim__case_id__gte": in_chunk["case_id__gte"], "casevictim__case_id__lt": in_chunk["case_id__lt"]}
-    victim_forms: dict[int, int] = defaultdict(int)
-    for victim_id, term_id in CaseVictim.exploitation_forms.through.objects.filter(**by_victim).values_list(
-        "casevictim_id", "term_id"
-    ):
-        code = vocabularies.form_of_term.get(term_id)
-        if code in vocabularies.form_index:
-            victim_forms[victim_id] |= 1 << vocabularies.form_index[code]
-    victim_controls: dict[int, int] = defaultdict(int)
-    for victim_id, term_id in CaseVictim.control_methods.through.objects.filter(**by_victim).values_list(
-        "casevictim_id", "term_id"
-    ):
-        code = vocabularies.control_of_term.get(term_id)
-        if code in vocabularies.control_index:
-            victim_controls[victim_id] |= 1 << vocabularies.control_index[code]
-    return victim_forms, victim_controls
+
+    def masks(through, code_of_term: dict[int, str], index: dict[str, int]) -> dict[int, int]:
+        found: dict[int, int] = defaultdict(int)
+        for victim_id, term_id in through.objects.filter(**by_victim).values_list("casevictim_id", "term_id"):
+            code = code_of_term.get(term_id)
+            if code in index:
+                found[victim_id] |= 1 << index[code]
+        return found
+
+    return (
+        masks(CaseVictim.exploitation_forms.through, vocabularies.form_of_term, vocabularies.form_index),
+        masks(CaseVictim.control_methods.through, vocabularies.control_of_term, vocabularies.control_index),
+    )
 
 
 def _victim_rows(run, in_chunk: dict, info: dict, places: dict, vocabularies: _Vocabularies,
