@@ -12,4 +12,5 @@ urlpatterns = [
     path("v1/", include("sistra.stats.api_urls")),
     path("v1/", include("sistra.prevention.api_urls")),
     path("v1/", include("sistra.clinic.api_urls")),
+    path("v1/", include("sistra.linkage.api_urls")),
 ]
