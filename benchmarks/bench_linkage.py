@@ -99,22 +99,35 @@ def part_entry(records):
 
 def part_batch(records):
     from sistra.people.matching import default_model, features
-    from sistra.people.matching.batch import candidate_pairs, score_pairs
+    from sistra.people.matching.batch import for_file, link
 
-    model = default_model()
     feats = [features(**r.as_dict()) for r in records]
-    pairs = candidate_pairs(feats)
-    scored = score_pairs(feats, model, pairs, minimum=model.strong)
-    result = _quality(records, [(records[i].record_id, records[j].record_id) for i, j, _p in scored])
-    result["blocked_pairs"] = len(pairs)
+    model = for_file(default_model(), len(feats))
+    stats: dict = {}
+    (i, j, _codes, _p), blocked = link(feats, model, minimum=model.strong, stats=stats)
+    result = _quality(
+        records,
+        [(records[a].record_id, records[b].record_id) for a, b in zip(i.tolist(), j.tolist(), strict=True)],
+    )
+    result["blocked_pairs"] = blocked
+    result["blocking"] = stats
+    result["prior"] = model.prior
     return result
 
 
 def part_splink(records):
+    import tempfile
+
     from sistra.linkage.splink_engine import splink_default
 
-    pairs = splink_default([r.as_dict() for r in records])
-    return _quality(records, [(a, b) for a, b, _p in pairs])
+    # SISTRA_SPLINK_MEMORY caps DuckDB (default: 80% of the machine) on a machine shared with other jobs
+    limit = os.environ.get("SISTRA_SPLINK_MEMORY") or None
+    with tempfile.TemporaryDirectory(prefix="splink-") as spill:
+        pairs = splink_default([r.as_dict() for r in records], memory_limit=limit, temp_directory=spill)
+    result = _quality(records, [(a, b) for a, b, _p in pairs])
+    if limit:
+        result["duckdb_memory_limit"] = limit
+    return result
 
 
 PARTS = {"entry": part_entry, "batch": part_batch, "splink": part_splink}

@@ -2,6 +2,7 @@
 rules, the EM-trained Fellegi–Sunter model (or Splink 5 on DuckDB), pairs in the possible band or above sent
 to review (past decisions reused), clusters at the strong threshold recorded with the run."""
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.tasks import task
@@ -10,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from sistra.audit.services import record_change
 from sistra.people.matching import default_model
-from sistra.people.matching.batch import candidate_pairs, clusters
+from sistra.people.matching.batch import (
+    blocked_pairs,
+    clusters,
+    code_vector,
+    columns,
+    for_file,
+    score_blocked,
+)
 from sistra.people.matching.registry import person_features
 from sistra.people.models import Person
 
@@ -73,11 +81,14 @@ def execute_run(run_uuid: str) -> str:
 def _link_all(run: LinkageRun) -> dict:
     from .services import candidate_propose
 
-    model = default_model()
     persons = list(Person.objects.prefetch_related("documents").order_by("pk"))
     feats = [person_features(p) for p in persons]
+    model = for_file(default_model(), len(feats))
+    cols = columns(feats)
     _progress(run, 20)
-    pairs = candidate_pairs(feats)
+    # the fast path (ADR 0173): the same comparison vectors and probabilities as comparison_vector and
+    # Model.match_weight, over columns; over-size keys split by birth year rather than dropped
+    lo, hi = blocked_pairs(feats, cols=cols)
     _progress(run, 40)
     identity_of = dict(
         IdentityMember.objects.filter(removed_at__isnull=True).values_list("person_id", "identity_id")
@@ -88,12 +99,25 @@ def _link_all(run: LinkageRun) -> dict:
             "person_a_id", "person_b_id", "status"
         )
     }
+    n = len(persons)
+    si, sj, codes, _probabilities = score_blocked(cols, model, lo, hi, minimum=model.possible)
+    _progress(run, 70)
+    # a decided pair is reused whatever its score, as long as blocking brings it in
+    index_of = {p.pk: k for k, p in enumerate(persons)}
+    decided_codes = np.array(
+        [
+            min(index_of[a], index_of[b]) * n + max(index_of[a], index_of[b])
+            for a, b in decided
+            if a in index_of and b in index_of
+        ],
+        dtype=np.int64,
+    )
+    blocked_codes = lo.astype(np.int64) * n + hi
+    decided_blocked = decided_codes[np.isin(decided_codes, blocked_codes)]
+    vectors = {int(i) * n + int(j): code_vector(int(c)) for i, j, c in zip(si, sj, codes, strict=True)}
     strong_links, proposed, reused, weights = [], 0, 0, []
-    total = max(len(pairs), 1)
-    for n, (i, j) in enumerate(sorted(pairs)):
-        weight = model.match_weight(vector := _vector(feats[i], feats[j]))
-        probability = model.probability(weight)
-        band = model.band(probability)
+    for key in sorted(set(vectors) | set(decided_blocked.tolist())):
+        i, j = divmod(key, n)
         a, b = (persons[i], persons[j]) if persons[i].pk < persons[j].pk else (persons[j], persons[i])
         status = decided.get((a.pk, b.pk))
         if status is not None:
@@ -101,42 +125,38 @@ def _link_all(run: LinkageRun) -> dict:
             if status == LinkCandidate.Status.LINKED:
                 strong_links.append((i, j))
             continue
+        vector = vectors[key]
+        weight = model.match_weight(vector)
+        probability = model.probability(weight)
+        band = model.band(probability)
         if band == "strong":
             strong_links.append((i, j))
-        if band != "none":
-            weights.append(round(weight, 2))
-            same = identity_of.get(a.pk) is not None and identity_of.get(a.pk) == identity_of.get(b.pk)
-            if not same and candidate_propose(
-                a=a,
-                b=b,
-                probability=probability,
-                band=band,
-                vector=vector,
-                origin=LinkCandidate.Origin.BATCH,
-                run=run,
-            ):
-                proposed += 1
-        if n % 5000 == 0:
-            _progress(run, 40 + int(55 * n / total))
+        weights.append(round(weight, 2))
+        same = identity_of.get(a.pk) is not None and identity_of.get(a.pk) == identity_of.get(b.pk)
+        if not same and candidate_propose(
+            a=a,
+            b=b,
+            probability=probability,
+            band=band,
+            vector=vector,
+            origin=LinkCandidate.Origin.BATCH,
+            run=run,
+        ):
+            proposed += 1
     cluster_of = clusters(len(persons), strong_links)
     sizes: dict[int, int] = {}
     for c in cluster_of:
         sizes[c] = sizes.get(c, 0) + 1
     return {
         "persons": len(persons),
-        "compared_pairs": len(pairs),
+        "compared_pairs": len(lo),
         "proposed": proposed,
         "decisions_reused": reused,
         "clusters": len(sizes),
         "clusters_of_two_or_more": sum(1 for s in sizes.values() if s > 1),
         "match_weights": sorted(weights)[-1000:],
+        "prior": model.prior,
     }
-
-
-def _vector(a, b):
-    from sistra.people.matching import comparison_vector
-
-    return comparison_vector(a, b)
 
 
 # --- background work (Django's tasks API): defined beside the service that enqueues it, so that services and

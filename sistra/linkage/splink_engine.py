@@ -29,14 +29,28 @@ def _rows(records: list[dict]) -> list[dict]:
 
 
 def splink_default(
-    records: list[dict], *, threshold: float = DEFAULT_THRESHOLD, seed: int = 1, max_pairs: float = 1e6
+    records: list[dict],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 1,
+    max_pairs: float = 1e6,
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
 ) -> list[tuple[str, str, float]]:
-    """Pairs at or above the threshold: (record id, record id, match probability)."""
+    """Pairs at or above the threshold: (record id, record id, match probability). `memory_limit` (e.g. "8GB")
+    caps DuckDB, which otherwise takes up to 80% of the machine's memory, and spills the rest to
+    `temp_directory`; Splink's settings are the same either way."""
+    import duckdb
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     logging.getLogger("splink").setLevel(logging.WARNING)
-    db_api = DuckDBAPI()
+    connection = duckdb.connect()
+    if memory_limit:
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+    if temp_directory:
+        connection.execute(f"SET temp_directory = '{temp_directory}'")
+    db_api = DuckDBAPI(connection)
     df = db_api.register(_rows(records))
     settings = SettingsCreator(
         link_type="dedupe_only",
