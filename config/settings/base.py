@@ -155,12 +155,22 @@ MFA_FORMS = {
     "reauthenticate": "sistra.accounts.forms.MFAReauthenticateForm",
     "activate_totp": "sistra.accounts.forms.ActivateTOTPForm",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Passkeys (WebAuthn, docs/decisions/0211-passkeys.md): offered to every role, required of administrators.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# a passkey kept on the device and unlocked with its PIN or fingerprint also signs in without the password
+MFA_PASSKEY_LOGIN_ENABLED = True
+# The page's origin is checked: https, or http://localhost on a developer's machine (fido2 accepts it, and
+# browsers refuse passkeys on any other http address). Switching this on would accept any origin at all — and
+# DEBUG is no guide here: production.py turns DEBUG off only after this file is read.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 MFA_TOTP_ISSUER = "SISTRA"
 # one 30-second step either side: field tablets in the Amazon drift
 MFA_TOTP_TOLERANCE = 1
+    "add_webauthn": "sistra.accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "sistra.accounts.forms.EditWebAuthnForm",
 MFA_RECOVERY_CODES_SHOW_ONCE = True
-# MFA is required of every role that can see identities (sistra.accounts.mfa.mfa_required)
+# MFA is required of every role that can see identities (sistra.accounts.mfa.mfa_required), a passkey of
+# administrators (sistra.accounts.mfa.passkey_required)
 SISTRA_REQUIRE_MFA = env_bool("SISTRA_REQUIRE_MFA", True)
 SISTRA_DEMO = env_bool("SISTRA_DEMO", False)
 SISTRA_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SISTRA_IDLE_TIMEOUT_SECONDS", str(15 * 60)))

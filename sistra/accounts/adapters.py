@@ -12,7 +12,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .decorators import authenticated_within
-from .mfa import SECOND_FACTOR_TYPES, mfa_required
+from .mfa import SECOND_FACTOR_TYPES, passkey_required, second_factor_required
 
 _ENCRYPTED_PREFIX = "fernet:"
 
@@ -60,8 +60,8 @@ class MFAAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
         "cannot_delete_authenticator": _(
-            "Su rol le permite ver datos de identidad: la verificación en dos pasos es obligatoria y no se "
-            "puede desactivar."
+            "Su rol exige la verificación en dos pasos: no se puede desactivar ni quitar el último método que "
+            "su rol acepta (para administradores, la llave de acceso)."
         ),
         "incorrect_code": _("Código incorrecto."),
     }
@@ -87,12 +87,16 @@ class MFAAdapter(DefaultMFAAdapter):
             ) from None
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """A role that must use a second factor keeps one: an administrator their last passkey (a TOTP app
+        does not count for them), the others their last TOTP app or passkey."""
         user = authenticator.user
-        if authenticator.type not in SECOND_FACTOR_TYPES or not mfa_required(user):
+        if authenticator.type not in SECOND_FACTOR_TYPES or not second_factor_required(user):
             return True
-        others = Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exclude(
-            pk=authenticator.pk
-        )
+        remaining = (Authenticator.Type.WEBAUTHN,) if passkey_required(user) else SECOND_FACTOR_TYPES
+        if authenticator.type not in remaining:
+            # an administrator's TOTP app, while a passkey remains or not: it never was their required factor
+            return True
+        others = Authenticator.objects.filter(user_id=user.pk, type__in=remaining).exclude(pk=authenticator.pk)
         return others.exists()
 
 

@@ -4,6 +4,7 @@ label, the login fields called "Usuario" and "Contraseña"."""
 from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,3 +53,23 @@ class MFAReauthenticateForm(_CodeLabel, _SistraLabels, mfa_forms.ReauthenticateF
 
 class ActivateTOTPForm(_CodeLabel, _SistraLabels, totp_forms.ActivateTOTPForm):
     pass
+
+
+class AddWebAuthnForm(_SistraLabels, webauthn_forms.AddWebAuthnForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.fields["name"]
+        name.label = _("Nombre de la llave")
+        name.help_text = _("Para distinguirla si registra más de una (por ejemplo, «Laptop de la oficina»).")
+        passwordless = self.fields.get("passwordless")
+        if passwordless is not None:
+            passwordless.label = _("Usarla también para ingresar sin contraseña")
+            passwordless.help_text = _(
+                "La llave queda guardada en el dispositivo y se desbloquea con su PIN, huella o rostro."
+            )
+
+
+class EditWebAuthnForm(_SistraLabels, webauthn_forms.EditWebAuthnForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Nombre de la llave")

@@ -1,7 +1,8 @@
-"""Who must pass a second factor, whether this session did, and the demo's TOTP authenticators.
+"""Who must pass a second factor (and who a passkey), whether this session did, and the demo's TOTP
+authenticators.
 
-The second factor itself (TOTP, recovery codes, the login step that asks for them) is django-allauth's MFA
-app; this module only holds SISTRA's rules around it."""
+The second factor itself (TOTP, passkeys, recovery codes, the login step that asks for them) is
+django-allauth's MFA app; this module only holds SISTRA's rules around it (docs/decisions/0211-passkeys.md)."""
 
 import base64
 import time
@@ -23,31 +24,69 @@ MFA_CAPABILITIES = frozenset({
     Capability.ASSISTANCE_VIEW,
     Capability.FAMILY_VIEW_IDENTITY,
 })
+# A role holding any of these makes accounts and grants roles, so it can give itself every other role: its
+# users must use a passkey (WebAuthn). A TOTP code can be typed into a look-alike page and replayed at once; a
+# passkey answers only the site it was made for.
+PASSKEY_CAPABILITIES = frozenset({Capability.USER_MANAGE})
 # Authenticators that prove possession of a device; recovery codes only stand in for them.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 SESSION_KEY = "sistra_mfa_user"
+# the type of the authenticator the session passed ("totp", "webauthn", "recovery_codes")
+SESSION_FACTOR_KEY = "sistra_mfa_factor"
 
 
 def mfa_required(user) -> bool:
+    """Whether the user's role sees identities (and so must use TOTP or a passkey). Administrators are the
+    other users who must use a second factor: see `passkey_required` and `second_factor_required`."""
     return any(has_capability(user, capability) for capability in MFA_CAPABILITIES)
 
 
+def passkey_required(user) -> bool:
+    """Whether the user's role administers accounts, so their second factor must be a passkey."""
+    return any(has_capability(user, capability) for capability in PASSKEY_CAPABILITIES)
+
+
+def second_factor_required(user) -> bool:
+    return mfa_required(user) or passkey_required(user)
+
+
 def mfa_enforced_for(user) -> bool:
-    return bool(getattr(settings, "SISTRA_REQUIRE_MFA", True)) and mfa_required(user)
+    return bool(getattr(settings, "SISTRA_REQUIRE_MFA", True)) and second_factor_required(user)
 
 
 def has_second_factor(user) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
 
 
-def mark_session_verified(request, user) -> None:
-    """This session has seen `user` pass a second factor (at login, on re-authentication or when the
-    authenticator was set up with a valid code)."""
+def has_passkey(user) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.WEBAUTHN).exists()
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def has_required_factor(user) -> bool:
+    """Whether the user has the kind of authenticator their role demands: a passkey for administrators, a
+    passkey or TOTP for the others."""
+    return has_passkey(user) if passkey_required(user) else has_second_factor(user)
+
+
+def mark_session_verified(request, user, authenticator_type: str = "") -> None:
+    """This session has seen `user` pass a second factor of `authenticator_type` (at login, on
+    re-authentication or when the authenticator was set up with a valid code or a passkey ceremony)."""
     request.session[SESSION_KEY] = str(user.pk)
+    request.session[SESSION_FACTOR_KEY] = str(authenticator_type)
 
 
 def session_verified(request, user) -> bool:
-    return request.session.get(SESSION_KEY) == str(user.pk)
+    """Whether this session passed the second factor the user's role demands: for an administrator, only a
+    passkey counts (a TOTP code or a recovery code does not)."""
+    if request.session.get(SESSION_KEY) != str(user.pk):
+        return False
+    if passkey_required(user):
+        return request.session.get(SESSION_FACTOR_KEY) == Authenticator.Type.WEBAUTHN
+    return True
 
 
 def demo_totp_secret(user) -> str:

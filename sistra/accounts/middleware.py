@@ -11,7 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .mfa import has_second_factor, mfa_enforced_for, session_verified
+from .mfa import has_required_factor, has_totp, mfa_enforced_for, passkey_required, session_verified
 
 LAST_ACTIVITY_KEY = "sistra_last_activity"
 LOGIN_AT_KEY = "sistra_login_at"
@@ -58,18 +58,21 @@ class SessionTimeoutMiddleware:
 
 # What a user who must use MFA may still open before the session passed it.
 _SETUP_URL_NAMES = frozenset({
-    "mfa_index", "mfa_activate_totp", "mfa_view_recovery_codes", "mfa_generate_recovery_codes",
-    "mfa_download_recovery_codes", "account_reauthenticate",
+    "mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes", "mfa_download_recovery_codes", "account_reauthenticate",
 })
 _ALWAYS_OPEN_URL_NAMES = frozenset({
-    "logout", "account_logout", "set_language", "healthz", "mfa_reauthenticate",
+    "logout", "account_logout", "set_language", "healthz", "mfa_reauthenticate", "mfa_reauthenticate_webauthn",
 })
 
 
 class RequireMFAMiddleware:
-    """A user whose role sees identities, signed in, with SISTRA_REQUIRE_MFA on, reaches nothing (pages nor
-    the session-authenticated API) until they have an authenticator and this session passed it: without
-    one they are sent to set up TOTP, with one (a session older than it) to confirm a code."""
+    """A user whose role sees identities or administers accounts, signed in, with SISTRA_REQUIRE_MFA on,
+    reaches nothing (pages nor the session-authenticated API) until they have the authenticator their role
+    demands and this session passed it. Without one they are sent to set it up: an administrator to register
+    a passkey (TOTP is not enough for them), the others to set up TOTP (or, from there, a passkey). With one
+    (a session older than it, or an administrator's session that passed only a TOTP or recovery code) they
+    are sent to confirm it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,19 +89,33 @@ class RequireMFAMiddleware:
         url_name = request.resolver_match.url_name if request.resolver_match else None
         if url_name in _ALWAYS_OPEN_URL_NAMES:
             return None
-        if has_second_factor(user):
-            target = reverse("mfa_reauthenticate")
+        administrator = passkey_required(user)
+        if has_required_factor(user):
+            if administrator or not has_totp(user):
+                target = reverse("mfa_reauthenticate_webauthn")
+                message = _("Confirme su identidad con su llave de acceso para continuar.")
+            else:
+                target = reverse("mfa_reauthenticate")
+                message = _(
+                    "Confirme su identidad con el código de su aplicación de autenticación para continuar."
+                )
             if request.method == "GET":
                 target = f"{target}?{urlencode({'next': request.get_full_path()})}"
-            message = _("Confirme su identidad con el código de su aplicación de autenticación para continuar.")
         else:
             if url_name in _SETUP_URL_NAMES:
                 return None
-            target = reverse("mfa_activate_totp")
-            message = _(
-                "Su rol permite ver datos de identidad de víctimas: configure la verificación en dos pasos "
-                "para continuar."
-            )
+            if administrator:
+                target = reverse("mfa_add_webauthn")
+                message = _(
+                    "Su rol administra usuarios y permisos: registre una llave de acceso (passkey) para "
+                    "continuar. Para este rol no basta el código de una aplicación de autenticación."
+                )
+            else:
+                target = reverse("mfa_activate_totp")
+                message = _(
+                    "Su rol permite ver datos de identidad de víctimas: configure la verificación en dos pasos "
+                    "para continuar."
+                )
         return self._refuse(request, view_func, target, message)
 
     @staticmethod

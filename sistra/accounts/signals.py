@@ -66,15 +66,17 @@ def start_session_clock(sender, request, user, **kwargs) -> None:
 
 def second_factor_used(sender, request, user, authenticator, **kwargs) -> None:
     # at login (before the session is the user's: the mark survives login's key rotation), on
-    # re-authentication, or with a recovery code
+    # re-authentication, with a recovery code, or a passkey that signs in by itself (with its PIN or
+    # fingerprint); the type is kept, since only a passkey counts for an administrator
     if request is not None:
-        mark_session_verified(request, user)
+        mark_session_verified(request, user, authenticator.type)
 
 
 def second_factor_added(sender, request, user, authenticator, **kwargs) -> None:
-    # adding an authenticator means typing a valid code from it in this session
+    # adding an authenticator means typing a valid code from it, or answering the passkey ceremony with the
+    # device, in this session
     if request is not None and authenticator.type in SECOND_FACTOR_TYPES:
-        mark_session_verified(request, user)
+        mark_session_verified(request, user, authenticator.type)
     logger.info("User %s added a %s authenticator", user.uuid, authenticator.type)
 
 

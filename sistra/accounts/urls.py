@@ -13,5 +13,6 @@ urlpatterns = [
     path("tokens/nuevo/", views_tokens.token_create_view, name="account_api_token_create"),
     path("tokens/<uuid:token_uuid>/revocar/", views_tokens.token_revoke_view,
          name="account_api_token_revoke"),
+    path("2fa/webauthn/keys/<int:pk>/remove/", views.remove_webauthn, name="mfa_remove_webauthn"),
     path("", include("allauth.urls")),
 ]
