@@ -1,6 +1,6 @@
 """Record linkage quality, time and memory on generated Peruvian person records with known truth.
 
-    .venv/bin/python benchmarks/bench_linkage.py --persons 10000 [--seed 2026] [--skip-splink]
+    .venv/bin/python benchmarks/bench_linkage.py --persons 10000 [--seed 2026] [--skip-splink] [--skip-entry]
 
 The file comes from sistra.linkage.generator with a seed other than the tuning one (the matcher's m/u and
 band thresholds were fixed on seed 1 by `sistra linkage_train`). Three linkers, each in its own process so
@@ -104,7 +104,9 @@ def part_batch(records):
     feats = [features(**r.as_dict()) for r in records]
     model = for_file(default_model(), len(feats))
     stats: dict = {}
-    (i, j, _codes, _p), blocked = link(feats, model, minimum=model.strong, stats=stats)
+    # both cores score chunks of pairs (SISTRA_LINKAGE_WORKERS, default 2)
+    workers = int(os.environ.get("SISTRA_LINKAGE_WORKERS", "2"))
+    (i, j, _codes, _p), blocked = link(feats, model, minimum=model.strong, stats=stats, workers=workers)
     result = _quality(
         records,
         [(records[a].record_id, records[b].record_id) for a, b in zip(i.tolist(), j.tolist(), strict=True)],
@@ -112,6 +114,7 @@ def part_batch(records):
     result["blocked_pairs"] = blocked
     result["blocking"] = stats
     result["prior"] = model.prior
+    result["workers"] = workers
     return result
 
 
@@ -149,13 +152,22 @@ def main():
     parser.add_argument("--persons", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument("--skip-entry", action="store_true", help="the entry-check replay is slow past 100k")
     parser.add_argument("--part", choices=sorted(PARTS))
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the other parts already in the results file"
+    )
     args = parser.parse_args()
     if args.part:
         print(json.dumps(run_part(args.part, args.persons, args.seed)))
         return
+    path = ROOT / "benchmarks" / "results" / f"linkage-{args.persons}.json"
     results = {"persons": args.persons, "seed": args.seed}
-    for name in ("entry", "batch") + (() if args.skip_splink else ("splink",)):
+    if args.merge and path.exists():
+        results = {**json.loads(path.read_text()), **results}
+    names = (() if args.skip_entry else ("entry",)) + ("batch",) + (() if args.skip_splink else ("splink",))
+    for name in names:
+        before = os.getloadavg()
         out = subprocess.run(
             [
                 sys.executable,
@@ -172,8 +184,9 @@ def main():
             check=True,
         )
         results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        # the machine is shared: the 1/5/15-minute load averages when the part started and when it ended
+        results[name]["load_average"] = {"start": before, "end": os.getloadavg()}
         print(name, json.dumps(results[name]), flush=True)
-    path = ROOT / "benchmarks" / "results" / f"linkage-{args.persons}.json"
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(f"→ {path}")
 

@@ -230,7 +230,7 @@ def blocked_pairs(
     pairs of candidate_pairs(). With `split=True` a key held by more than `split_above` records is not paired
     whole but split in memory by birth year (a date's year; an estimated age's range widened by one year each way, as
     compare_birth calls such ranges "close"; records without either form one sub-bucket), a sub-bucket still
-    larger than `split_above` again by the initial of the given name, and only a piece still larger than
+    larger than `split_above` again by the initial of the given name and the sex, and only a piece still larger than
     `max_bucket` is dropped. The stored keys (blocking_keys) are unchanged."""
     n = len(records)
     key_ids: dict[str, int] = {}
@@ -273,9 +273,10 @@ def blocked_pairs(
         fits = sub_size[sub] <= limit
         codes += _bucket_pairs(sub[fits], srec[fits].astype(np.int32), n, limit)
         # a sub-bucket still too large (a surname with a birth year is already a year) is split again by the
-        # initial of the given name, which typing errors rarely touch (nicknames come in through n: keys)
+        # initial of the given name, which typing errors rarely touch (nicknames come in through n: keys), and
+        # the sex (an unknown sex is a group of its own)
         sub, srec = sub[~fits], srec[~fits]
-        sub = sub * 64 + cols.initial[srec]
+        sub = (sub * 64 + cols.initial[srec]) * 4 + cols.sex[srec]
         order = np.lexsort((srec, sub))
         sub, srec = sub[order], srec[order]
         _, sub = np.unique(sub, return_inverse=True)
