@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt package.json | $(BIN)/python
 	@$(MAKE) --no-print-directory system-deps
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; else echo "npm no está instalado: htmx no estará disponible"; fi
+	@$(BIN)/python -m sistra.core.keyfile ensure var/keys.json
 	@touch $@
 
 # WeasyPrint (PDFs) needs Debian's Pango; installed here when missing and we may (root), else explained.
@@ -31,6 +32,7 @@ system-deps:
 install: $(VENV)/.installed
 
 demo: install
+	@$(BIN)/python -m sistra.core.keyfile ensure var/keys.json
 	DJANGO_SETTINGS_MODULE=config.settings.demo $(BIN)/sistra demo --port $(PORT)
 
 # Import contracts (.importlinter) and types (pyproject [tool.mypy]) before the tests; neither keeps a cache, so

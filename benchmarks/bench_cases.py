@@ -88,6 +88,12 @@ def main() -> None:
         "--explain", action="store_true", help="print the plan of the slowest query of each page"
     )
     parser.add_argument(
+        "--pages", default="", help="only these pages, comma-separated (e.g. detail,search_name,duplicate_check)"
+    )
+    parser.add_argument(
+        "--users", default="fiscal.cusco,analista", help="the users measured, comma-separated"
+    )
+    parser.add_argument(
         "--tag", default="", help="suffix of the result file: results/<vendor>-<N>-<tag>.json"
     )
     args = parser.parse_args()
@@ -186,7 +192,7 @@ def _measure(args, connection) -> dict:
 
     rng = random.Random(args.seed + 1)
     results: dict = {}
-    for username in ("fiscal.cusco", "analista"):
+    for username in args.users.split(","):
         user = User.objects.get(username=username)
         client = _login(Client(), user)
         visible = visible_cases(user)
@@ -222,7 +228,22 @@ def _measure(args, connection) -> dict:
             pages["search_name"] = [
                 ("post", list_url, {"q": f"{first.split()[0]} {paternal}"}) for first, paternal, _m in names
             ]
+            # the registry's search box, and the duplicate check at entry (the API the forms call)
+            pages["person_search"] = [
+                ("post", reverse("people:list"), {"q": f"{first.split()[0]} {paternal}"})
+                for first, paternal, _m in names
+            ]
+            pages["duplicate_check"] = [
+                (
+                    "post_json",
+                    "/api/v1/persons/match/",
+                    {"first_names": first, "last_name_paternal": paternal, "last_name_maternal": maternal},
+                )
+                for first, paternal, maternal in names
+            ]
         for page, requests in pages.items():
+            if args.pages and page not in args.pages.split(","):
+                continue
             results[f"{username}:{page}"] = _time_page(
                 client, requests, args.repeat, connection, CaptureQueriesContext, explain=args.explain
             )
@@ -251,7 +272,10 @@ def _login(client, user):
 def _time_page(client, requests, repeat, connection, capture_cls, *, explain: bool) -> dict:
     def call(i):
         method, url, data = requests[i % len(requests)]
-        response = client.post(url, data) if method == "post" else client.get(url, data)
+        if method == "post_json":
+            response = client.post(url, data, content_type="application/json")
+        else:
+            response = client.post(url, data) if method == "post" else client.get(url, data)
         if response.status_code != 200:
             raise SystemExit(f"{method.upper()} {url} {data} → {response.status_code}")
         return response

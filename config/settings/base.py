@@ -119,6 +119,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Keys that encrypt identifiers at rest and key their search indexes (sistra.core.crypto, docs/decisions/0210):
+# SISTRA_DATA_KEYS and SISTRA_INDEX_KEY from the environment, else this file (`make install` creates the
+# development one). Without them SISTRA does not start.
+SISTRA_KEY_FILE = os.environ.get("SISTRA_KEY_FILE", str(BASE_DIR / "var" / "keys.json"))
+
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -154,6 +159,8 @@ MFA_FORMS = {
     "authenticate": "sistra.accounts.forms.AuthenticateForm",
     "reauthenticate": "sistra.accounts.forms.MFAReauthenticateForm",
     "activate_totp": "sistra.accounts.forms.ActivateTOTPForm",
+    "add_webauthn": "sistra.accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "sistra.accounts.forms.EditWebAuthnForm",
 }
 # Passkeys (WebAuthn, docs/decisions/0211-passkeys.md): offered to every role, required of administrators.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
@@ -166,8 +173,6 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 MFA_TOTP_ISSUER = "SISTRA"
 # one 30-second step either side: field tablets in the Amazon drift
 MFA_TOTP_TOLERANCE = 1
-    "add_webauthn": "sistra.accounts.forms.AddWebAuthnForm",
-    "edit_webauthn": "sistra.accounts.forms.EditWebAuthnForm",
 MFA_RECOVERY_CODES_SHOW_ONCE = True
 # MFA is required of every role that can see identities (sistra.accounts.mfa.mfa_required), a passkey of
 # administrators (sistra.accounts.mfa.passkey_required)

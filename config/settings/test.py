@@ -10,6 +10,12 @@ from .base import *  # noqa: F403
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="sistra-test-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 
+# Fixed keys for the suite (never used elsewhere): the tests that rotate keys replace them.
+SISTRA_KEYS = {
+    "data_keys": ["6RmmcsvP0V5UdNfmQ0W7Jq5dnP1z6w7tq5l3k6pZs0M="],
+    "index_key": "7465737420696e646578206b657920666f72207369737472612074657374730a",
+}
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import EncryptedCharField, EncryptedTextField
 from sistra.core.models import PublicModel, localized
 from sistra.core.text import random_code
 
@@ -577,19 +578,19 @@ class FamilyContact(PublicModel):
         NOT_ADVISED = "not_advised", _("Reunificación desaconsejada")
 
     case = models.ForeignKey(AssistanceCase, on_delete=models.CASCADE, related_name="family_contacts")
-    full_name = models.CharField(_("nombre completo"), max_length=200)
+    full_name = EncryptedCharField(_("nombre completo"), max_length=200)
     relationship = models.CharField(_("parentesco"), max_length=15, choices=Relationship.choices)
-    phone = models.CharField(_("teléfono"), max_length=40, blank=True)
+    phone = EncryptedCharField(_("teléfono"), max_length=40, blank=True)
     ubigeo = models.ForeignKey("core.Ubigeo", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("lugar donde vive"))
-    address = models.CharField(_("dirección o referencia"), max_length=300, blank=True)
+    address = EncryptedCharField(_("dirección o referencia"), max_length=300, blank=True)
     involved_in_trafficking = models.BooleanField(_("involucrado en la trata"), default=False)
     is_unsafe = models.BooleanField(_("representa un riesgo para la víctima"), default=False)
-    safety_notes = models.CharField(_("detalle del riesgo"), max_length=300, blank=True)
+    safety_notes = EncryptedCharField(_("detalle del riesgo"), max_length=300, blank=True)
     tracing_status = models.CharField(_("búsqueda y reunificación"), max_length=12, choices=Tracing.choices,
                                       default=Tracing.NOT_STARTED)
     reunited_on = models.DateField(_("fecha de reunificación"), null=True, blank=True)
-    notes = models.TextField(_("observaciones"), blank=True)
+    notes = EncryptedTextField(_("observaciones"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
 

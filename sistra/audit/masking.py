@@ -8,29 +8,10 @@ register at start-up. Any other kind of record is masked unless its app register
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .identity_keys import IDENTITY_KEY_PARTS, IDENTITY_KEYS, MODEL_IDENTITY_KEYS, is_identity_key  # noqa: F401
 from .models import ChangeEvent
 
 HIDDEN = "•••"
-
-# Snapshot keys that hold identity, or free text that may carry it, whatever the model.
-IDENTITY_KEYS = frozenset({
-    "first_names", "last_name_paternal", "last_name_maternal", "date_of_birth", "notes", "documents",
-    "aliases", "summary", "description", "search_key", "alias_key", "alias",
-})
-# Keys that are identity only in one model (a case's title names its people; an event's title does not): the
-# app that owns the model says so with register_identity_keys().
-MODEL_IDENTITY_KEYS: dict[str, frozenset] = {}
-IDENTITY_KEY_PARTS = ("phone", "address", "email", "name")
-
-
-def is_identity_key(model: str, key: str) -> bool:
-    lowered = key.lower()
-    return (
-        lowered in IDENTITY_KEYS
-        or lowered in MODEL_IDENTITY_KEYS.get(model, frozenset())
-        or any(part in lowered for part in IDENTITY_KEY_PARTS)
-    )
-
 
 # --- who may see the identity of a root record --------------------------------------------------------------
 # The apps that own root records (people: the person; cases: the case; others as they come) register, in their

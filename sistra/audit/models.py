@@ -2,6 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import SealedJSONField
+
+SECRET_KEYS = "sistra.audit.identity_keys.is_secret_key"
+
 
 class ChangeEvent(models.Model):
     """One create, update or delete of a protected record: who, when, before and after. Written by the
@@ -51,8 +55,9 @@ class ChangeEvent(models.Model):
     root_model = models.CharField(max_length=60, db_index=True)
     root_uuid = models.UUIDField(db_index=True)
     summary = models.CharField(_("resumen"), max_length=200, blank=True)
-    before = models.JSONField(_("antes"), null=True, blank=True)
-    after = models.JSONField(_("después"), null=True, blank=True)
+    # identity values inside the snapshots are encrypted one by one (sistra.core.crypto.SealedJSONField)
+    before = SealedJSONField(_("antes"), null=True, blank=True, secret_keys=SECRET_KEYS)
+    after = SealedJSONField(_("después"), null=True, blank=True, secret_keys=SECRET_KEYS)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -91,14 +91,20 @@ def persons_in_visible_cases(actor: Actor) -> Q:
         return Q(pk__in=[])
     from .models import CaseDefendant, CaseParty, CaseVictim
 
-    cases = Case.objects.filter(_agency_condition(actor.agency_id)).values("pk")
+    agency = actor.agency_id
+
+    def of_case(*, write: bool = False) -> Q:
+        # the case's visibility tested on the party's own case (a join from the person's few rows), not "case in
+        # every visible case": that list is probed per person and made a search by name scan (issue #16)
+        shared = Exists(active_shares(agency, write=write).filter(case=OuterRef("case_id")))
+        return Q(case__owner_agency_id=agency) | Q(case__fiscalia_id=agency) | Q(shared)
+
     # a minor victim reaches another agency only through a read-write share (see can_see_case_identity)
-    working_cases = Case.objects.filter(_agency_condition(actor.agency_id, write=True)).values("pk")
     return (
-        Q(Exists(CaseVictim.objects.filter(person=OuterRef("pk"), case__in=cases, is_minor=False)))
-        | Q(Exists(CaseVictim.objects.filter(person=OuterRef("pk"), case__in=working_cases, is_minor=True)))
-        | Q(Exists(CaseDefendant.objects.filter(person=OuterRef("pk"), case__in=cases)))
-        | Q(Exists(CaseParty.objects.filter(person=OuterRef("pk"), case__in=cases)))
+        Q(Exists(CaseVictim.objects.filter(of_case(), person=OuterRef("pk"), is_minor=False)))
+        | Q(Exists(CaseVictim.objects.filter(of_case(write=True), person=OuterRef("pk"), is_minor=True)))
+        | Q(Exists(CaseDefendant.objects.filter(of_case(), person=OuterRef("pk"))))
+        | Q(Exists(CaseParty.objects.filter(of_case(), person=OuterRef("pk"))))
     )
 
 

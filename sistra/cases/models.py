@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import EncryptedCharField
 from sistra.core.models import DeadlineKind, PublicModel
 
 
@@ -336,7 +337,8 @@ class CaseAttachment(PublicModel):
         ODT = "application/vnd.oasis.opendocument.text", _("Documento OpenDocument")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
-    original_name = models.CharField(_("nombre del archivo"), max_length=150)
+    # a file name may name someone ("declaración de María Quispe.pdf"): encrypted at rest like the names
+    original_name = EncryptedCharField(_("nombre del archivo"), max_length=150)
     content_type = models.CharField(_("tipo"), max_length=100, choices=ContentType.choices)
     size = models.PositiveIntegerField(_("tamaño (bytes)"))
     sha256 = models.CharField(_("huella SHA-256"), max_length=64)

@@ -28,12 +28,13 @@ from django.utils import timezone
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency, User
 from sistra.audit.models import ChangeEvent
+from sistra.core.crypto import Encrypted, fill_indexes
 from sistra.core.models import Country, PenalArticle, ProceduralStage, Term, Ubigeo
 from sistra.core.selectors import stage_term
 from sistra.core.text import normalize
-from sistra.people.matching import blocking_keys
-from sistra.people.matching.registry import person_features
-from sistra.people.models import IdentityDocument, Person, PersonMatchKey
+from sistra.people.indexes import person_word_tokens
+from sistra.people.matching.registry import person_features, stored_keys
+from sistra.people.models import IdentityDocument, Person, PersonMatchKey, PersonSearchToken
 
 from .models import Case, CaseDefendant, CaseEvent, CasePlace, CaseVictim, Charge
 from .services import ARCHIVE_STAGE, CLOSING_STAGES, INITIAL_STAGE, _victim_is_minor
@@ -943,7 +944,7 @@ class _Inserter:
     MAX(id), safe because the batch runs in a transaction that holds the write lock from its start
     (transaction_mode IMMEDIATE in the settings)."""
 
-    CONVERTED = (models.DateField, models.DecimalField, models.UUIDField, models.JSONField)
+    CONVERTED = (models.DateField, models.DecimalField, models.UUIDField, models.JSONField, Encrypted)
 
     def __init__(self):
         self.connection = connections[DEFAULT_DB_ALIAS]  # the object itself: no proxy lookup per value
@@ -993,6 +994,8 @@ class _Inserter:
             obj.pk = pk
 
     def objects(self, model, objs: list, *, with_ids: bool = False) -> None:
+        for obj in objs:
+            fill_indexes(obj)  # keyed indexes of encrypted values (sistra.core.crypto)
         if with_ids:
             self.allocate_ids(model, objs)
         names = (
@@ -1035,6 +1038,7 @@ def _write(plan: dict) -> int:
     insert.objects(Person, [p.person for p in plans], with_ids=True)
     insert.objects(IdentityDocument, [_refresh_fk(d, "person") for p in plans for d in p.documents])
     insert.tuples(PersonMatchKey, ("person_id", "key"), match_key_rows(plans))
+    insert.tuples(PersonSearchToken, ("person_id", "token"), search_token_rows(plans))
     insert.tuples(
         Person.languages.through,
         ("person_id", "term_id"),
@@ -1062,14 +1066,19 @@ def _write(plan: dict) -> int:
     return len(plans)
 
 
+def search_token_rows(plans: list[_PersonPlan]) -> list[tuple[int, str]]:
+    """The keyed word indexes the name search goes by (sistra.people.indexes): PersonSearchToken rows."""
+    return [(p.person.pk, token) for p in plans for token in sorted(person_word_tokens(p.person, aliases=[]))]
+
+
 def match_key_rows(plans: list[_PersonPlan]) -> list[tuple[int, str]]:
-    """The duplicate check finds persons through their blocking keys (sistra.people.matching, ADR 0170):
-    the PersonMatchKey rows of persons that already have their pk. Shared with the clinic's seeder."""
+    """The duplicate check finds persons through their blocking keys (sistra.people.matching, ADR 0170),
+    keyed: the PersonMatchKey rows of persons that already have their pk. Shared with the clinic's seeder."""
     return [
         (p.person.pk, key)
         for p in plans
         for key in sorted(
-            blocking_keys(
+            stored_keys(
                 person_features(
                     p.person,
                     dni=next((d.number for d in p.documents if d.kind == IdentityDocument.Kind.DNI), ""),

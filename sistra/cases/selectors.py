@@ -78,14 +78,12 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
         # text without a letter is a case number: names are not searched (it would scan the whole registry)
         looks_like_name = any(c.isalpha() for c in key)
         if search_names and looks_like_name and has_capability(actor, Capability.CASE_VIEW_IDENTITY):
-            from sistra.people.models import Person
+            from sistra.people.selectors import name_search
 
-            name_match = Person.objects.all()
-            for token in key.split():
-                name_match = name_match.filter(search_key__contains=token)
-            people = name_match.values("pk")
-            condition |= Q(Exists(CaseVictim.objects.filter(case=OuterRef("pk"), person__in=people)))
-            condition |= Q(Exists(CaseDefendant.objects.filter(case=OuterRef("pk"), person__in=people)))
+            people = name_search(key).values("pk")
+            # from the named persons to their cases (a list computed once), not a probe of every case
+            condition |= Q(pk__in=CaseVictim.objects.filter(person__in=people).values("case_id"))
+            condition |= Q(pk__in=CaseDefendant.objects.filter(person__in=people).values("case_id"))
         qs = qs.filter(condition)
     return qs.order_by("-complaint_date", "-id")
 

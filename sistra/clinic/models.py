@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import EncryptedJSONField
 from sistra.core.models import PublicModel
 
 
@@ -454,13 +455,14 @@ class SyncConflict(PublicModel):
     entity = models.CharField(_("registro"), max_length=15)
     record_uuid = models.UUIDField()
     field = models.CharField(_("campo"), max_length=40)
-    server_value = models.JSONField(_("valor en el servidor"), null=True)
-    client_value = models.JSONField(_("valor del dispositivo"), null=True)
+    # the two sides may be a patient's name: encrypted at rest (ADR 0210)
+    server_value = EncryptedJSONField(_("valor en el servidor"), null=True)
+    client_value = EncryptedJSONField(_("valor del dispositivo"), null=True)
     base_version = models.PositiveIntegerField()
     server_version = models.PositiveIntegerField()
     change = models.ForeignKey(SyncChange, on_delete=models.PROTECT, related_name="conflicts")
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    resolved_value = models.JSONField(null=True, blank=True)
+    resolved_value = EncryptedJSONField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

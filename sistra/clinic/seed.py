@@ -39,9 +39,10 @@ from sistra.cases.seed import (
     _refresh_fk,
     _Uniques,
     match_key_rows,
+    search_token_rows,
 )
 from sistra.core.models import Term
-from sistra.people.models import IdentityDocument, Person, PersonMatchKey
+from sistra.people.models import IdentityDocument, Person, PersonMatchKey, PersonSearchToken
 
 from . import cie10
 from .access import SCREENING_PROFESSIONS, SERVICE_PROFESSIONS
@@ -362,6 +363,7 @@ def _write(plan: dict) -> None:
     insert.objects(Person, [p.person for p in plans], with_ids=True)
     insert.objects(IdentityDocument, [_refresh_fk(d, "person") for p in plans for d in p.documents])
     insert.tuples(PersonMatchKey, ("person_id", "key"), match_key_rows(plans))
+    insert.tuples(PersonSearchToken, ("person_id", "token"), search_token_rows(plans))
     insert.tuples(
         Person.languages.through,
         ("person_id", "term_id"),

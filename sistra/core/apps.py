@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models import fields
 
-        from . import checks  # noqa: F401 — registers the static files check
+        from . import checks  # noqa: F401 — registers the static files and key checks
+        from .crypto import keys
+
+        keys()  # missing or malformed keys stop start-up here, with a Spanish message
         from .api_contract import text_fields_take_only_text
 
         text_fields_take_only_text()

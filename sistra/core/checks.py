@@ -54,3 +54,17 @@ def check_template_static_files(app_configs=None, **kwargs) -> list[checks.Check
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.database)
+def encryption_keys_open_the_data(app_configs=None, databases=None, **kwargs):
+    """Keys that do not open the stored data (another installation's key file, an old key dropped too soon)
+    stop `migrate`, `runserver` and the WSGI start (config/wsgi.py) before a page fails on a name."""
+    from .crypto import check_canary
+
+    errors = []
+    for alias in databases or ():
+        reason = check_canary(alias)
+        if reason:
+            errors.append(checks.Critical(reason, id="sistra.E010"))
+    return errors

@@ -208,3 +208,17 @@ class ProceduralStage(models.Model):
 
     def __str__(self) -> str:
         return localized(self)
+
+
+class KeyCanary(models.Model):
+    """One known text encrypted under the data keys (sistra.core.crypto): start-up refuses keys that cannot open
+    it, before any page fails on a name it cannot decrypt."""
+
+    token = models.TextField()
+
+    class Meta:
+        verbose_name = _("comprobante de claves")
+        verbose_name_plural = _("comprobantes de claves")
+
+    def __str__(self) -> str:
+        return f"KeyCanary {self.pk}"

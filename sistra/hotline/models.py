@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import EncryptedCharField, EncryptedEmailField
 from sistra.core.models import PublicModel
 from sistra.core.text import random_code
 
@@ -131,9 +132,9 @@ class Contact(PublicModel):
     caller_type = models.CharField(_("tipo de llamante"), max_length=20, choices=CallerType.choices,
                                    default=CallerType.ANONYMOUS)
     contact_consent = models.BooleanField(_("consiente que se guarden sus datos de contacto"), default=False)
-    caller_name = models.CharField(_("nombre del llamante"), max_length=200, blank=True)
-    caller_phone = models.CharField(_("teléfono del llamante"), max_length=30, blank=True)
-    caller_email = models.EmailField(_("correo del llamante"), blank=True)
+    caller_name = EncryptedCharField(_("nombre del llamante"), max_length=200, blank=True)
+    caller_phone = EncryptedCharField(_("teléfono del llamante"), max_length=30, blank=True)
+    caller_email = EncryptedEmailField(_("correo del llamante"), blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     language = models.ForeignKey(

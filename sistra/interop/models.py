@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import EncryptedCharField
 from sistra.core.models import PublicModel
 
 
@@ -25,10 +26,10 @@ class HtcdsRecord(models.Model):
     case_owner = models.CharField(_("responsable del caso (HTCDS)"), max_length=200, blank=True)
     salutation = models.CharField(_("tratamiento"), max_length=40, blank=True)
     title = models.CharField(_("cargo o título"), max_length=120, blank=True)
-    email = models.CharField(_("correo electrónico"), max_length=254, blank=True)
-    home_phone = models.CharField(_("teléfono fijo"), max_length=60, blank=True)
-    mobile_phone = models.CharField(_("teléfono móvil"), max_length=60, blank=True)
-    mailing_street = models.CharField(_("dirección postal"), max_length=300, blank=True)
+    email = EncryptedCharField(_("correo electrónico"), max_length=254, blank=True)
+    home_phone = EncryptedCharField(_("teléfono fijo"), max_length=60, blank=True)
+    mobile_phone = EncryptedCharField(_("teléfono móvil"), max_length=60, blank=True)
+    mailing_street = EncryptedCharField(_("dirección postal"), max_length=300, blank=True)
     mailing_city = models.CharField(_("ciudad"), max_length=120, blank=True)
     mailing_state = models.CharField(_("estado o provincia"), max_length=120, blank=True)
     mailing_postal_code = models.CharField(_("código postal"), max_length=40, blank=True)

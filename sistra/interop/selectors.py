@@ -58,7 +58,7 @@ def htcds_export_victims(actor: Actor) -> ExportSelection:
             "control_methods",
             "person__aliases",
             "person__languages",
-            Prefetch("person__documents", queryset=IdentityDocument.objects.order_by("kind", "number")),
+            Prefetch("person__documents", queryset=IdentityDocument.objects.order_by("kind", "id")),
             Prefetch(
                 "case__places", queryset=CasePlace.objects.select_related("ubigeo__parent__parent", "country")
             ),

@@ -31,6 +31,7 @@ from sistra.cases.models import Case, CaseEvent, CaseVictim
 from sistra.cases.services import INITIAL_STAGE, case_change_stage, case_create, place_add, victim_add
 from sistra.core.exports import new_archive_password, protected_zip
 from sistra.people.access import visible_persons
+from sistra.people.indexes import document_index
 from sistra.people.models import Person
 from sistra.people.services import person_create
 
@@ -458,7 +459,7 @@ def _match_person(actor: Actor, row: RowInput, case: Case) -> Person | None:
     visible = visible_persons(actor)
     by_document: set[int] = set()
     for doc in p.documents:
-        qs = visible.filter(documents__kind=doc.kind, documents__number=doc.number)
+        qs = visible.filter(documents__number_index=document_index(doc.kind, doc.number))
         if doc.kind != "dni":
             qs = qs.filter(documents__country=doc.country)
         by_document |= set(qs.values_list("pk", flat=True))

@@ -308,14 +308,16 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         user = request.user
         found = selectors.person_find(user, form.validated_data["q"])
         queryset = person_queryset(user, Person.objects.filter(pk__in=found.values("pk")))
-        ordering = ["code"] if not can_see_identity(user) else [
-            "last_name_paternal", "last_name_maternal", "first_names", "pk"]
+        identity = can_see_identity(user)
+        ordered = selectors.sorted_by_name(queryset) if identity else queryset.order_by("code")
         size = self.paginator.page_size
-        count = queryset.count()
+        count = len(ordered) if isinstance(ordered, list) else queryset.count()
         pages = max(1, -(-count // size))
         page = min(form.validated_data["page"], pages)
         with transaction.atomic():
-            persons = list(queryset.order_by(*ordering)[(page - 1) * size: page * size])
+            persons = list(ordered[(page - 1) * size: page * size])
+            if identity:  # names are encrypted (ADR 0210): a page is sorted here
+                persons = selectors.page_by_name(persons)
             data = self.get_serializer(persons, many=True).data
             log_identity_reads(user, persons)
         return Response({"count": count, "page": page, "pages": pages, "results": data})

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import BlindIndexField, EncryptedCharField, EncryptedTextField, fill_indexes
 from sistra.core.models import PublicModel
-from sistra.core.text import normalize, random_code
+from sistra.core.text import random_code
 
 
 def new_person_code() -> str:
@@ -30,9 +31,10 @@ class Person(PublicModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    first_names = models.CharField(_("nombres"), max_length=120)
-    last_name_paternal = models.CharField(_("apellido paterno"), max_length=80, blank=True)
-    last_name_maternal = models.CharField(_("apellido materno"), max_length=80, blank=True)
+    # identifiers are encrypted at rest; the search goes by their keyed indexes (sistra.people.indexes)
+    first_names = EncryptedCharField(_("nombres"), max_length=120)
+    last_name_paternal = EncryptedCharField(_("apellido paterno"), max_length=80, blank=True)
+    last_name_maternal = EncryptedCharField(_("apellido materno"), max_length=80, blank=True)
     sex = models.CharField(_("sexo / género"), max_length=12, choices=Sex.choices, default=Sex.UNKNOWN)
     date_of_birth = models.DateField(_("fecha de nacimiento"), null=True, blank=True)
     estimated_age = models.PositiveSmallIntegerField(_("edad estimada"), null=True, blank=True)
@@ -56,16 +58,18 @@ class Person(PublicModel):
         "core.Ubigeo", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("ubigeo de residencia"),
     )
-    notes = models.TextField(_("observaciones"), blank=True)
+    notes = EncryptedTextField(_("observaciones"), blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    # Derived keys for matching and search (accent-, case- and surname-order-insensitive).
-    first_names_key = models.CharField(max_length=120, editable=False, db_index=True)
-    surnames_key = models.CharField(max_length=170, editable=False, db_index=True)
-    search_key = models.CharField(max_length=300, editable=False)
+    # Keyed indexes of the whole first names and of the surnames in either order (accent- and case-insensitive)
+    first_names_key = BlindIndexField(purpose="first-names", value_of="sistra.people.indexes.first_names_value",
+                                      db_index=True)
+    surnames_key = BlindIndexField(purpose="surnames", value_of="sistra.people.indexes.surnames_value",
+                                   db_index=True)
 
     class Meta:
-        ordering = ["last_name_paternal", "last_name_maternal", "first_names"]
+        # names are ciphertext: no order by name in the database (lists sort a page by name when they need to)
+        ordering = ["id"]
         verbose_name = _("persona")
         verbose_name_plural = _("personas")
         constraints = [
@@ -83,15 +87,8 @@ class Person(PublicModel):
         return " ".join(p for p in (self.first_names, self.last_name_paternal, self.last_name_maternal) if p)
 
     def refresh_keys(self) -> None:
-        self.first_names_key = normalize(self.first_names)
-        surnames = sorted(k for k in (normalize(self.last_name_paternal), normalize(self.last_name_maternal)) if k)
-        self.surnames_key = " ".join(surnames)
-        self.search_key = " ".join(p for p in (self.first_names_key, normalize(self.last_name_paternal),
-                                               normalize(self.last_name_maternal)) if p)
-
-    def save(self, *args, **kwargs):
-        self.refresh_keys()
-        super().save(*args, **kwargs)
+        """The keyed indexes of the names (save() computes them too; the seeders call this)."""
+        fill_indexes(self)
 
     def age_on(self, day):
         if self.date_of_birth:
@@ -106,8 +103,8 @@ class Person(PublicModel):
 
 class PersonAlias(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
-    alias = models.CharField(_("alias"), max_length=120)
-    alias_key = models.CharField(max_length=120, editable=False, db_index=True)
+    alias = EncryptedCharField(_("alias"), max_length=120)
+    alias_key = BlindIndexField(purpose="alias", value_of="sistra.people.indexes.alias_value", db_index=True)
 
     class Meta:
         verbose_name = _("alias")
@@ -115,10 +112,6 @@ class PersonAlias(models.Model):
 
     def __str__(self) -> str:
         return self.alias
-
-    def save(self, *args, **kwargs):
-        self.alias_key = normalize(self.alias)
-        super().save(*args, **kwargs)
 
 
 class IdentityDocument(models.Model):
@@ -131,7 +124,9 @@ class IdentityDocument(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("tipo de documento"), max_length=10, choices=Kind.choices)
-    number = models.CharField(_("número"), max_length=30)
+    number = EncryptedCharField(_("número"), max_length=30)
+    # kind and normalised number, keyed: exact search and the duplicate check by document
+    number_index = BlindIndexField(purpose="document", value_of="sistra.people.indexes.document_value")
     country = models.ForeignKey(
         "core.Country", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("país emisor"),
@@ -143,9 +138,9 @@ class IdentityDocument(models.Model):
         # Not unique across the registry: a refusal would tell the user that another agency holds this person
         # (docs/decisions/0171). The services refuse a document already held by a person the user can see;
         # the same document elsewhere becomes a pending link for a data steward.
-        indexes = [models.Index(fields=["kind", "number"], name="document_number_idx")]
+        indexes = [models.Index(fields=["number_index"], name="document_index_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["person", "kind", "number"], name="document_unique_per_person"),
+            models.UniqueConstraint(fields=["person", "number_index"], name="document_once_per_person"),
         ]
 
     def __str__(self) -> str:
@@ -186,7 +181,8 @@ class PersonShare(models.Model):
 
 class PersonMatchKey(models.Model):
     """Indexed blocking keys of a person for the duplicate check (phonetic codes of names with surnames, the
-    DNI, surname with birth year): candidates at entry come from an index look-up, never a scan."""
+    DNI, surname with birth year), keyed (sistra.core.crypto.blind): candidates at entry come from an index
+    look-up, never a scan, and the stored keys say nothing without the index key."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
     key = models.CharField(max_length=64, db_index=True)
@@ -198,3 +194,19 @@ class PersonMatchKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PersonSearchToken(models.Model):
+    """Keyed indexes of each word of a person's names and aliases and of its first three to eight letters: the
+    name search of an encrypted registry (sistra.people.indexes)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_tokens")
+    token = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        verbose_name = _("índice de búsqueda")
+        verbose_name_plural = _("índices de búsqueda")
+        constraints = [models.UniqueConstraint(fields=["person", "token"], name="searchtoken_unique_per_person")]
+
+    def __str__(self) -> str:
+        return self.token

@@ -5,15 +5,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from sistra.accounts.types import Actor
 from sistra.core.text import normalize
 
 from .access import identity_persons
+from .indexes import PREFIX_MAX, alias_index, document_index, query_tokens, words_of
 from .matching import COMPARISONS, features
 from .matching.registry import registry_matches
-from .models import IdentityDocument, Person, PersonAlias
+from .models import IdentityDocument, Person, PersonAlias, PersonSearchToken
 from .validators import clean_dni
 
 
@@ -102,10 +103,8 @@ def find_matches(
                                         score=int(scored.probability * 100), band=scored.band)
     # the user may open these records anyway: a holder of the same document is always shown
     if doc_numbers:
-        doc_condition = Q(pk__in=[])
-        for kind, number in doc_numbers:
-            doc_condition |= Q(kind=kind, number=number)
-        holders = visible.filter(Exists(IdentityDocument.objects.filter(doc_condition, person=OuterRef("pk"))))
+        indexes = [document_index(kind, number) for kind, number in doc_numbers]
+        holders = visible.filter(pk__in=IdentityDocument.objects.filter(number_index__in=indexes).values("person_id"))
         for person in holders.prefetch_related("documents")[:limit]:
             match = found.setdefault(person.pk, Match(person=person, band="strong"))
             if _("mismo documento de identidad") not in match.reasons:
@@ -113,7 +112,8 @@ def find_matches(
             match.score, match.band = 100, "strong"
     alias_keys = _alias_keys(normalize(first_names), normalize(last_name_paternal), normalize(last_name_maternal))
     if alias_keys:
-        aliased = visible.filter(Exists(PersonAlias.objects.filter(person=OuterRef("pk"), alias_key__in=alias_keys)))
+        aliased = visible.filter(pk__in=PersonAlias.objects.filter(
+            alias_key__in=[alias_index(k) for k in alias_keys]).values("person_id"))
         for person in aliased.prefetch_related("documents")[:limit]:
             match = found.setdefault(person.pk, Match(person=person, score=50))
             match.reasons.append(_("alias coincidente"))
@@ -122,20 +122,41 @@ def find_matches(
 
 
 def document_owner(kind: str, number: str) -> Person | None:
-    doc = IdentityDocument.objects.filter(kind=kind, number=number).select_related("person").first()
+    doc = IdentityDocument.objects.filter(number_index=document_index(kind, number)).select_related("person").first()
     return doc.person if doc else None
+
+
+# a search by a long word decrypts at most this many candidates found by its first letters
+MAX_VERIFIED = 2000
+
+
+def name_search(text: str, persons: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """Persons (of `persons`, else the whole registry) having, for every word of the text, a word of their
+    names or aliases equal to it or beginning with it — through the keyed word indexes (sistra.people.indexes),
+    the names being encrypted. Text with no word left (punctuation, control characters) finds nobody."""
+    words = normalize(text).split()
+    if not words:
+        return Person.objects.none()
+    qs = Person.objects.all() if persons is None else persons
+    for word in words:
+        # driven from the index: the persons holding the word, not a test of every person of the registry
+        qs = qs.filter(pk__in=PersonSearchToken.objects.filter(token__in=query_tokens(word)).values("person_id"))
+    if all(len(word) <= PREFIX_MAX for word in words):
+        return qs
+    # a word longer than the indexed prefixes: the few candidates are decrypted and their words compared
+    found = []
+    for person in qs.prefetch_related("aliases")[:MAX_VERIFIED]:
+        own = words_of(person.first_names, person.last_name_paternal, person.last_name_maternal,
+                       *(a.alias for a in person.aliases.all()))
+        if all(any(w.startswith(word) for w in own) for word in words):
+            found.append(person.pk)
+    return Person.objects.filter(pk__in=found)
 
 
 def person_search(actor: Actor, text: str) -> QuerySet[Person]:
     """Persons matching every word of the text by name or alias, among those whose identity the user may
-    see. Text with no word left (punctuation, control characters) finds nobody."""
-    tokens = normalize(text).split()
-    if not tokens:
-        return Person.objects.none()
-    qs = identity_persons(actor)
-    for token in tokens:
-        qs = qs.filter(Q(search_key__contains=token) | Q(aliases__alias_key__contains=token))
-    return qs.distinct()
+    see."""
+    return name_search(text, identity_persons(actor))
 
 
 def person_find(actor: Actor, text: str) -> QuerySet[Person]:
@@ -150,9 +171,36 @@ def person_find(actor: Actor, text: str) -> QuerySet[Person]:
     by_code = Q(code__iexact=text)
     if not can_see_identity(actor):
         return visible_persons(actor).filter(by_code)
+    # each source asked on its own, from its index, and only its matches checked for visibility: one query with
+    # "visible AND (code OR document OR name)" tested the visibility of every person of the registry
+    found = set(visible_persons(actor).filter(by_code).values_list("pk", flat=True))
     number = "".join(ch for ch in text if ch.isalnum())
-    found = Q(pk__in=identity_persons(actor).filter(documents__number__iexact=number).values("pk")) if (
-        number and any(ch.isdigit() for ch in number)
-    ) else Q(pk__in=[])
-    named = person_search(actor, text).values("pk")
-    return visible_persons(actor).filter(by_code | found | Q(pk__in=named)).distinct()
+    if number and any(ch.isdigit() for ch in number):
+        indexes = [document_index(kind, number) for kind in IdentityDocument.Kind.values]
+        holders = IdentityDocument.objects.filter(number_index__in=indexes).values("person_id")
+        found.update(identity_persons(actor).filter(pk__in=holders).values_list("pk", flat=True))
+    found.update(person_search(actor, text).values_list("pk", flat=True))
+    return Person.objects.filter(pk__in=sorted(found))
+
+
+# up to this many matches are sorted by name as a whole; beyond, pages in registration order, each sorted
+SORT_ALL_UP_TO = 300
+
+
+def name_key(person: Person) -> tuple:
+    return (normalize(person.last_name_paternal), normalize(person.last_name_maternal), normalize(person.first_names),
+            person.pk)
+
+
+def sorted_by_name(queryset: QuerySet[Person]) -> list[Person] | QuerySet[Person]:
+    """Search results by surname and name. The names are encrypted (ADR 0210), so the database cannot order
+    them: a result of up to SORT_ALL_UP_TO persons is sorted here; a larger one comes in registration order (its
+    pages are sorted by name one at a time with `page_by_name`)."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:SORT_ALL_UP_TO + 1])
+    if len(ids) > SORT_ALL_UP_TO:
+        return queryset.order_by("pk")
+    return sorted(queryset.filter(pk__in=ids), key=name_key)
+
+
+def page_by_name(persons) -> list[Person]:
+    return sorted(persons, key=name_key)

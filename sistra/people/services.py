@@ -14,6 +14,7 @@ from sistra.audit.services import record_change, snapshot
 from sistra.core.models import Country
 from sistra.core.validation import ConflictError, check_not_future, fmt, raise_if, today
 
+from .indexes import document_index
 from .models import IdentityDocument, Person, PersonAlias, new_person_code
 from .validators import clean_dni
 
@@ -80,7 +81,7 @@ def _clean_documents(documents: list[DocumentInput], *, actor: Actor, person: Pe
                           % {"kind": IdentityDocument.Kind(doc.kind).label, "number": number})
             continue
         seen.add(key)
-        existing = IdentityDocument.objects.filter(kind=doc.kind, number=number,
+        existing = IdentityDocument.objects.filter(number_index=document_index(doc.kind, number),
                                                    person__in=identity_persons(actor).values("pk"))
         if doc.kind != IdentityDocument.Kind.DNI:
             existing = existing.filter(country=doc.country)
@@ -115,9 +116,11 @@ def register_person_saved_hook(hook) -> None:
 
 
 def _after_save(person: Person) -> None:
+    from .indexes import refresh_search_tokens
     from .matching.registry import refresh_match_keys
 
     refresh_match_keys(person)
+    refresh_search_tokens(person)
     pk = person.pk
     for hook in PERSON_SAVED_HOOKS:
         transaction.on_commit(partial(hook, pk))
@@ -132,7 +135,7 @@ def _free_code() -> str:
 
 
 def _person_snapshot(person: Person) -> dict:
-    data = snapshot(person, exclude=("first_names_key", "surnames_key", "search_key"))
+    data = snapshot(person, exclude=("first_names_key", "surnames_key"))
     data["documents"] = sorted(f"{d.kind}:{d.number}" for d in person.documents.all())
     data["aliases"] = sorted(a.alias for a in person.aliases.all())
     data["languages"] = sorted(t.code for t in person.languages.all())

@@ -32,7 +32,7 @@ from .forms import (
     person_label,
     person_options,
 )
-from .selectors import find_matches, person_find
+from .selectors import find_matches, page_by_name, person_find, sorted_by_name
 
 PAGE_SIZE = 25
 
@@ -46,10 +46,9 @@ def person_list(request):
     page_obj = None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
         # code for everyone; document number and names only for roles that see identities
-        persons = person_find(user, form.cleaned_data["q"])
-        persons = persons.prefetch_related("documents").order_by(
-            "last_name_paternal", "last_name_maternal", "first_names", "pk")
-        page_obj = Paginator(persons, PAGE_SIZE).get_page(request.POST.get("page"))
+        persons = person_find(user, form.cleaned_data["q"]).prefetch_related("documents")
+        page_obj = Paginator(sorted_by_name(persons), PAGE_SIZE).get_page(request.POST.get("page"))
+        page_obj.object_list = page_by_name(page_obj.object_list)
     with transaction.atomic():  # the names listed are on record with the page that lists them
         if identity and page_obj is not None:
             log_persons_shown(user, page_obj.object_list, detail=_("búsqueda de personas"))

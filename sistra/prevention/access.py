@@ -19,6 +19,7 @@ from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access_many
+from sistra.core.text import normalize
 
 from .models import AtRiskChild, AtRiskFamily, Campaign, FamilyFollowUp, Participant, TrainingEvent
 
@@ -71,7 +72,7 @@ def read_event(actor: Actor, event_uuid, *, purpose: str = AccessLog.Purpose.PRE
     """A training event with its participants, whose names are shown to the agency's prevention staff: each
     participant shown is on record (one row each) in the transaction of the read."""
     event = access_event(actor, event_uuid)
-    participants = list(event.participants.order_by("full_name", "id"))
+    participants = sorted(event.participants.order_by("id"), key=lambda p: (normalize(p.full_name), p.pk))
     log_access_many(
         actor=actor,
         reads=[(p, None) for p in participants],

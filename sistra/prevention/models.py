@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.crypto import EncryptedCharField
 from sistra.core.models import PublicModel
 from sistra.core.text import random_code
 
@@ -114,9 +115,9 @@ class Participant(PublicModel):
     event = models.ForeignKey(
         TrainingEvent, on_delete=models.CASCADE, related_name="participants", verbose_name=_("capacitación")
     )
-    full_name = models.CharField(_("nombre completo"), max_length=200)
-    document_number = models.CharField(_("DNI u otro documento"), max_length=20, blank=True)
-    # DNI when given, else the normalised name: the same person is counted once per event
+    full_name = EncryptedCharField(_("nombre completo"), max_length=200)
+    document_number = EncryptedCharField(_("DNI u otro documento"), max_length=20, blank=True)
+    # DNI when given, else the normalised name, keyed (sistra.core.crypto.blind): counted once per event
     dedup_key = models.CharField(max_length=220, editable=False)
     profession = models.CharField(_("profesión"), max_length=20, choices=Profession.choices)
     institution = models.CharField(_("institución"), max_length=200, blank=True)
@@ -132,7 +133,7 @@ class Participant(PublicModel):
     certificate_code = models.CharField(
         _("código de verificación"), max_length=24, null=True, blank=True, unique=True, editable=False
     )
-    certificate_name = models.CharField(
+    certificate_name = EncryptedCharField(
         _("nombre en el certificado"), max_length=200, blank=True, editable=False
     )
     certificate_issued_at = models.DateTimeField(
@@ -299,9 +300,9 @@ class AtRiskFamily(PublicModel):
     )
     departamento_code = models.CharField(max_length=2, blank=True, editable=False)
     # identity: only the owning agency reads it, and each read is logged
-    head_name = models.CharField(_("nombre de la persona responsable"), max_length=200)
+    head_name = EncryptedCharField(_("nombre de la persona responsable"), max_length=200)
     community = models.CharField(_("comunidad"), max_length=200, blank=True)
-    contact_phone = models.CharField(_("teléfono de contacto"), max_length=30, blank=True)
+    contact_phone = EncryptedCharField(_("teléfono de contacto"), max_length=30, blank=True)
     risk_factors = models.JSONField(_("factores de riesgo"), default=list)
     notes = models.TextField(_("observaciones"), blank=True)
 
@@ -323,8 +324,8 @@ class AtRiskChild(PublicModel):
     family = models.ForeignKey(
         AtRiskFamily, on_delete=models.CASCADE, related_name="children", verbose_name=_("familia")
     )
-    first_names = models.CharField(_("nombres"), max_length=100)
-    last_names = models.CharField(_("apellidos"), max_length=100)
+    first_names = EncryptedCharField(_("nombres"), max_length=100)
+    last_names = EncryptedCharField(_("apellidos"), max_length=100)
     birth_year = models.PositiveSmallIntegerField(_("año de nacimiento"))
     sex = models.CharField(_("sexo"), max_length=10, choices=Participant.Sex.choices)
     in_school = models.BooleanField(_("estudia al registrarse"), default=True)

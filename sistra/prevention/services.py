@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor, agency_of
 from sistra.audit.services import record_change, snapshot
+from sistra.core.crypto import blind
 from sistra.core.models import Ubigeo
 from sistra.core.text import normalize
 from sistra.core.validation import as_int, check_not_future, check_order, fmt, raise_if
@@ -178,8 +179,10 @@ def event_create(
 
 
 def dedup_key(full_name: str, document_number: str) -> str:
+    """The same participant once per event: by document when given, else by normalised name — keyed, since
+    the names and documents are stored encrypted (sistra.core.crypto)."""
     document = "".join(ch for ch in (document_number or "") if ch.isalnum()).upper()
-    return f"doc:{document}" if document else f"name:{normalize(full_name)}"
+    return blind("participant", f"doc:{document}" if document else f"name:{normalize(full_name)}")
 
 
 def _score(errors: dict, name: str, value, scale: int, label: str) -> Decimal | None:

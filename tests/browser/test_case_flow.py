@@ -15,7 +15,7 @@ from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency
 from sistra.core.models import DistritoFiscal
 from sistra.core.testing import AgencyFactory, UserFactory
-from sistra.people.testing import make_person
+from sistra.people.testing import make_person, named
 
 from .conftest import login
 
@@ -153,7 +153,7 @@ def test_a_prosecutor_registers_a_case_from_complaint_to_sentence_and_the_histor
     person_form.get_by_label("Tipo de documento").first.select_option(label="DNI")
     person_form.get_by_label("Número").first.fill(VICTIM_DNI)
     submit(page, person_form, "Registrar persona")
-    victim_person = Person.objects.get(first_names="Yesenia")
+    victim_person = Person.objects.get(named("Yesenia"))
     assert f"Persona registrada con el código {victim_person.code}." in page.locator("main").inner_text()
     assert page.url.split("#")[0].endswith(f"{case_url}?persona={victim_person.uuid}")
     victims = page.locator("details#add-victim")
@@ -187,7 +187,7 @@ def test_a_prosecutor_registers_a_case_from_complaint_to_sentence_and_the_histor
     assert namesake.full_name in matches.inner_text()
     assert Person.objects.count() == 2  # nothing saved yet
     submit(page, page.locator("#person-form"), "Crear de todos modos")
-    defendant_person = Person.objects.get(first_names="Julio César")
+    defendant_person = Person.objects.get(named("Julio César"))
     assert page.url.split("#")[0].endswith(f"{case_url}?persona={defendant_person.uuid}")
     defendants = page.locator("details#add-defendant")
     assert defendants.get_attribute("open") is not None

@@ -186,7 +186,7 @@ def test_an_officer_records_trainings_campaigns_and_families_and_sees_them_in_th
     page.wait_for_load_state("load")
     family = AtRiskFamily.objects.get()
     assert f"Familia registrada con el código {family.code}." in page.locator("main").inner_text()
-    luz = family.children.get(first_names="Luz")
+    luz = next(c for c in family.children.all() if c.first_names == "Luz")
 
     alternative = page.locator("#alternative-form")
     alternative.get_by_label("Niña, niño o adolescente").select_option(str(luz.uuid))

@@ -1204,6 +1204,16 @@ def _account_routes() -> dict[str, Route]:
         "mfa_view_recovery_codes": Route(**account),
         "mfa_generate_recovery_codes": Route(**account),
         "mfa_download_recovery_codes": Route(**account),
+        # passkeys (ADR 0211): the user's own authenticators, by allauth's id (ALLAUTH_OWN_IDS below)
+        "mfa_add_webauthn": Route(**account),
+        "mfa_list_webauthn": Route(**account),
+        "mfa_reauthenticate_webauthn": Route(**account),
+        "mfa_login_webauthn": Route(PUBLIC, note="the passkey sign-in ceremony (allauth)"),
+        "mfa_edit_webauthn": Route(**account, kwargs=lambda w, s: {"pk": 999999},
+                                   note="another user's (here: nobody's) authenticator is a 404"),
+        "mfa_remove_webauthn": Route(**account, kwargs=lambda w, s: {"pk": 999999},
+                                     note="SISTRA's guard in front of allauth's removal"),
+        "mfa_remove_webauthn#2": Route(SHADOWED),
         "account_api_tokens": Route(**account),
         "account_api_token_create": Route(**account, read=None, method="post", data=lambda w, s: {
             "name": "Integración", "expires_on": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()},
@@ -1453,6 +1463,13 @@ def _linkage_routes() -> dict[str, Route]:
         "linkage:unmerge": Route(RECORD, "person", kwargs=k_person, read=None, method="post",
                                  data=lambda w, s: {"reason": "Prueba"},
                                  note="no person of the world is linked: an unmerge changes nothing"),
+        # the review queue over the API (pseudonyms in the list; a pair's identities where the review page shows
+        # them): the world holds no pair, so the record routes answer a made-up one with the same refusal
+        "api-link-candidate-list": Route(PAGE, api=True, read=_caps(C.LINKAGE_REVIEW)),
+        "api-link-candidate-detail": Route(RECORD, api=True, kwargs=lambda w, s: {"uuid": uuid.UUID(int=12)},
+                                           read=_never),
+        "api-link-candidate-decide": Route(RECORD, api=True, kwargs=lambda w, s: {"uuid": uuid.UUID(int=12)},
+                                           read=None, method="post", data=b_empty),
     }
 
 

@@ -32,8 +32,8 @@ def test_a_snapshot_is_json_ready_with_foreign_keys_as_raw_keys(prosecutor):
 
 def test_a_snapshot_leaves_out_the_excluded_fields(prosecutor):
     person = make_person(actor=prosecutor)
-    assert "search_key" in snapshot(person)
-    assert "search_key" not in snapshot(person, exclude=("search_key",))
+    assert "surnames_key" in snapshot(person)
+    assert "surnames_key" not in snapshot(person, exclude=("surnames_key",))
 
 
 def test_record_change_writes_who_what_and_the_root_record(prosecutor):

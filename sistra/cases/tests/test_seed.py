@@ -207,7 +207,7 @@ def test_persons_have_two_surnames_and_valid_unique_dnis(seeded):
     )
 
     assert sum(1 for p in persons if p.last_name_paternal and p.last_name_maternal) > 0.9 * len(persons)
-    assert all(p.search_key and p.surnames_key for p in persons)
+    assert all(p.first_names_key and p.surnames_key and p.search_tokens.exists() for p in persons)
     assert len(dnis) == len(set(dnis)) > 0
     assert all(clean_dni(n) == n for n in dnis)
     assert len({p.code for p in persons}) == len(persons)

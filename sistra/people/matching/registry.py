@@ -31,10 +31,18 @@ def person_features(person, *, dni: str | None = None) -> Features:
     )
 
 
+def stored_keys(f: Features) -> set[str]:
+    """The blocking keys as the registry stores them: keyed (sistra.core.crypto.blind), so that a phonetic
+    code of a name or a DNI cannot be read back from the table."""
+    from sistra.core.crypto import blind
+
+    return {blind("match", key) for key in blocking_keys(f)}
+
+
 def refresh_match_keys(person) -> None:
     from ..models import PersonMatchKey
 
-    keys = blocking_keys(person_features(person))
+    keys = stored_keys(person_features(person))
     PersonMatchKey.objects.filter(person=person).exclude(key__in=keys).delete()
     existing = set(PersonMatchKey.objects.filter(person=person).values_list("key", flat=True))
     PersonMatchKey.objects.bulk_create(
@@ -63,11 +71,14 @@ def registry_matches(
     from ..models import PersonMatchKey
 
     model = model or default_model()
-    keys = blocking_keys(target)
+    keys = stored_keys(target)
     if not keys:
         return []
+    # driven from the key index: only the persons holding a key are tested for visibility (the same statement
+    # whatever the registry holds), never every visible person of the registry
+    holders = persons.filter(pk__in=PersonMatchKey.objects.filter(key__in=keys).values("person_id")).values("pk")
     hits = (
-        PersonMatchKey.objects.filter(key__in=keys, person__in=persons.values("pk"))
+        PersonMatchKey.objects.filter(key__in=keys, person_id__in=holders)
         .values("person_id")
         .annotate(shared=Count("id"))
         .order_by("-shared", "person_id")

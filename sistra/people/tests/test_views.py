@@ -13,7 +13,7 @@ from sistra.core import url_guard
 from sistra.people import services
 from sistra.people.models import Person
 from sistra.people.services import DocumentInput
-from sistra.people.testing import make_person
+from sistra.people.testing import make_person, named
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_it_registers_a_new_person_with_aliases_documents_and_places(client, pro
         aliases="La Flaca, Rosita", date_of_birth="22/11/2004", languages=["que"], ubigeo_origin="080101",
         ubigeo_residence="170101", **{"doc-0-kind": "dni", "doc-0-number": "12345678"}))
 
-    person = Person.objects.get(first_names="Rosa")
+    person = Person.objects.get(named("Rosa"))
     assert response.status_code == 302
     assert response["Location"] == reverse("people:detail", args=[person.uuid])
     assert person.date_of_birth == datetime.date(2004, 11, 22)
@@ -96,7 +96,7 @@ def test_create_anyway_saves_after_the_matches_were_seen(client, prosecutor):
     response = client.post(CREATE, person_data(confirm="1", seen=[str(existing.uuid)]))
 
     assert response.status_code == 302
-    assert Person.objects.filter(first_names="Rosa").count() == 2
+    assert Person.objects.filter(named("Rosa")).count() == 2
 
 
 def test_create_anyway_shows_again_a_match_the_user_has_not_seen(client, prosecutor):

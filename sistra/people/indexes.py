@@ -1,0 +1,97 @@
+"""The keyed indexes that keep encrypted identities searchable (sistra.core.crypto, docs/decisions/0210).
+
+Names, aliases and document numbers are stored encrypted; what the registry searches by is their blind
+indexes: the whole first names and the sorted surnames (the HTCDS exchange matches on those), each alias, each
+document (kind and normalised number), each word of the names and aliases and its first three to eight
+letters (the search box), and the matcher's blocking keys (phonetic codes, DNI, surname with birth year).
+Nothing here is readable without the index key."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from sistra.core.crypto import blind
+from sistra.core.text import normalize
+
+PREFIX_MIN, PREFIX_MAX = 3, 8
+
+
+def first_names_value(person) -> str:
+    return normalize(person.first_names)
+
+
+def surnames_value(person) -> str:
+    return " ".join(sorted(k for k in (normalize(person.last_name_paternal), normalize(person.last_name_maternal)) if k))
+
+
+def alias_value(alias) -> str:
+    return normalize(alias.alias)
+
+
+def document_number(kind: str, number: str) -> str:
+    """A document number as the registry compares it: upper case, no spaces; a DNI by its eight digits."""
+    number = "".join((number or "").split()).upper()
+    if kind == "dni":
+        from .validators import clean_dni
+
+        try:
+            return clean_dni(number)
+        except ValidationError:
+            return number
+    return number
+
+
+def document_value(document) -> str:
+    number = document_number(document.kind, document.number)
+    return f"{document.kind}:{number}" if number else ""
+
+
+def document_index(kind: str, number: str) -> str:
+    number = document_number(kind, number)
+    return blind("document", f"{kind}:{number}") if number else ""
+
+
+def alias_index(text: str) -> str:
+    return blind("alias", normalize(text))
+
+
+def words_of(*texts: str) -> set[str]:
+    return {word for text in texts for word in normalize(text).split()}
+
+
+def word_tokens(words: set[str]) -> set[str]:
+    """The indexes stored for a person's words: each word, and its prefixes of three to eight letters."""
+    tokens = set()
+    for word in words:
+        tokens.add(blind("word", word))
+        for size in range(PREFIX_MIN, min(len(word) - 1, PREFIX_MAX) + 1):
+            tokens.add(blind("prefix", word[:size]))
+    return tokens
+
+
+def query_tokens(word: str) -> set[str]:
+    """What one searched word may match: the same word, or a word it begins (its first eight letters)."""
+    word = normalize(word)
+    if not word:
+        return set()
+    tokens = {blind("word", word)}
+    if len(word) >= PREFIX_MIN:
+        tokens.add(blind("prefix", word[:PREFIX_MAX]))
+    return tokens
+
+
+def person_word_tokens(person, aliases: list[str] | None = None) -> set[str]:
+    if aliases is None:
+        aliases = [a.alias for a in person.aliases.all()]
+    return word_tokens(words_of(person.first_names, person.last_name_paternal, person.last_name_maternal, *aliases))
+
+
+def refresh_search_tokens(person) -> None:
+    from .models import PersonSearchToken
+
+    tokens = person_word_tokens(person)
+    PersonSearchToken.objects.filter(person=person).exclude(token__in=tokens).delete()
+    existing = set(PersonSearchToken.objects.filter(person=person).values_list("token", flat=True))
+    PersonSearchToken.objects.bulk_create(
+        [PersonSearchToken(person=person, token=t) for t in sorted(tokens - existing)]
+    )
