@@ -28,7 +28,7 @@ from django.utils import timezone
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency, User
 from sistra.audit.models import ChangeEvent
-from sistra.core.crypto import Encrypted, fill_indexes
+from sistra.core.crypto import BlindIndexField, Encrypted, fill_indexes
 from sistra.core.models import Country, PenalArticle, ProceduralStage, Term, Ubigeo
 from sistra.core.selectors import stage_term
 from sistra.core.text import normalize
@@ -994,8 +994,9 @@ class _Inserter:
             obj.pk = pk
 
     def objects(self, model, objs: list, *, with_ids: bool = False) -> None:
-        for obj in objs:
-            fill_indexes(obj)  # keyed indexes of encrypted values (sistra.core.crypto)
+        if any(isinstance(f, BlindIndexField) for f in model._meta.concrete_fields):
+            for obj in objs:
+                fill_indexes(obj)  # keyed indexes of encrypted values (sistra.core.crypto)
         if with_ids:
             self.allocate_ids(model, objs)
         names = (
