@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from sistra.accounts.capabilities import Role
+from sistra.accounts.mfa import passkey_required
 from sistra.core.demo import DEMO_PASSWORD, load_demo_data
 
 
@@ -86,6 +87,15 @@ class Command(BaseCommand):
                     "«.venv/bin/sistra totp %(user)s»."
                 )
                 % {"user": result.mfa_users[0]}
+            )
+        admins = [u.username for u in result.users if passkey_required(u)]
+        if admins:
+            self.stdout.write(
+                _(
+                    "Los administradores (%(users)s) registran una llave de acceso (passkey) al entrar: los "
+                    "navegadores solo la aceptan en http://localhost:%(port)s/, no en 127.0.0.1."
+                )
+                % {"users": ", ".join(admins), "port": port}
             )
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write(self.style.SUCCESS(_("Abra %(url)s en su navegador.") % {"url": url}))
