@@ -19,12 +19,11 @@ from sistra.core.forms import (
     ubigeo_option,
 )
 from sistra.core.models import Country, Term, Ubigeo
-from sistra.core.text import normalize
 from sistra.core.views_lookup import ubigeo_matches
 
 from .access import can_see_identity, log_persons_shown, visible_persons
 from .models import IdentityDocument, Person
-from .selectors import person_search
+from .selectors import name_key, person_search
 
 PICKER_LIMIT = 15
 
@@ -56,9 +55,7 @@ def person_options(actor, text: str, *, chosen: str = "") -> list[PickerOption]:
     else:
         qs = visible_persons(actor).filter(code__iexact=text)
     # names are encrypted (ADR 0210): the page of options is sorted by name here, not by the database
-    persons = sorted(qs.prefetch_related("documents").order_by("pk")[:PICKER_LIMIT],
-                     key=lambda p: (normalize(p.last_name_paternal), normalize(p.last_name_maternal),
-                                    normalize(p.first_names), p.pk))
+    persons = sorted(qs.prefetch_related("documents").order_by("pk")[:PICKER_LIMIT], key=name_key)
     if identity:  # the options name them: reads on record
         log_persons_shown(actor, persons, detail=gettext("selector de personas"))
     return [PickerOption(value=str(p.uuid), label=person_label(p, identity=identity), checked=str(p.uuid) == chosen)

@@ -4,18 +4,16 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from sistra.accounts.types import Actor
 from sistra.core.text import normalize
 
 from .access import identity_persons
-from .indexes import PREFIX_MAX, alias_index, document_index, query_tokens, words_of
+from .indexes import PREFIX_MAX, alias_index, document_index, document_number, query_tokens, words_of
 from .matching import COMPARISONS, features
 from .matching.registry import registry_matches
 from .models import IdentityDocument, Person, PersonAlias, PersonSearchToken
-from .validators import clean_dni
 
 
 @dataclass
@@ -24,16 +22,6 @@ class Match:
     reasons: list[str] = field(default_factory=list)
     score: int = 0  # the match probability in percent (Fellegi–Sunter, docs/decisions/0170)
     band: str = "possible"
-
-
-def _document_key(kind: str, number: str) -> str:
-    number = (number or "").strip().upper()
-    if kind == IdentityDocument.Kind.DNI:
-        try:
-            return clean_dni(number)
-        except ValidationError:
-            return number
-    return number
 
 
 def _alias_keys(first_key: str, paternal: str, maternal: str) -> set[str]:
@@ -88,7 +76,7 @@ def find_matches(
     visible = identity_persons(actor)
     if exclude_uuid:
         visible = visible.exclude(uuid=exclude_uuid)
-    doc_numbers = {(kind, _document_key(kind, number)) for kind, number in documents if (number or "").strip()}
+    doc_numbers = {(kind, document_number(kind, number)) for kind, number in documents if (number or "").strip()}
     dni = next((number for kind, number in sorted(doc_numbers) if kind == IdentityDocument.Kind.DNI), "")
     if age_estimated_on is None and estimated_age is not None:
         from sistra.core.validation import today
