@@ -9,15 +9,20 @@ only by their pseudonym; the history they read is masked (sistra.audit.masking).
 import csv
 import datetime
 import io
+import itertools
 import json
 import secrets
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO
 
+import pyzipper
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +32,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sistra.accounts.decorators import require_recent_auth
-from sistra.core.exports import new_archive_password, protected_zip, safe_cell
+from sistra.core.exports import new_archive_password, safe_cell
 
 from . import selectors
 from .forms import AuditExportForm, AuditSearchForm
@@ -37,6 +42,9 @@ from .subjects import person_model
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+# rows read per database round trip, and the size of the blocks of the CSV and of the download
+EXPORT_CHUNK = 2000
+EXPORT_BLOCK = 64 * 1024
 # encrypted archives wait here until their one download; any left behind are removed after this long
 EXPORT_DIR = "audit-exports"
 EXPORT_MAX_AGE = datetime.timedelta(hours=1)
@@ -126,38 +134,75 @@ def _when(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
-def _csv(header: list[str], rows) -> bytes:
+def _csv_blocks(header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
+    """The CSV in blocks of about EXPORT_BLOCK bytes, rows read as the blocks are asked for."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # with a byte-order mark, spreadsheet programs open the accents right
+    buffer.write("\ufeff")
     writer.writerow(header)
     for row in rows:
         writer.writerow([safe_cell("" if value is None else str(value)) for value in row])
-    # with a byte-order mark, spreadsheet programs open the accents right
-    return buffer.getvalue().encode("utf-8-sig")
+        if buffer.tell() >= EXPORT_BLOCK:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
 
 
-def _access_csv(entries) -> bytes:
-    rows = selectors.access_rows(entries)
-    return _csv(ACCESS_HEADER, (
-        [_when(r.entry.at), r.entry.actor.username, r.entry.actor_agency.code if r.entry.actor_agency else "",
-         r.entry.model, r.entry.object_uuid, r.record.case_number, r.person_code, r.entry.person_uuid or "",
-         " ".join(r.entry.fields or []), r.entry.purpose, r.entry.detail, r.entry.kind]
-        for r in rows))
+def _chunks(queryset, size: int) -> Iterator[list]:
+    """A queryset read `size` rows at a time."""
+    rows = queryset.iterator(chunk_size=size)
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _access_rows(entries, chunk_size: int) -> Iterator[list]:
+    # pseudonyms and case numbers are looked up one chunk at a time
+    for chunk in _chunks(entries, chunk_size):
+        for r in selectors.access_rows(chunk):
+            yield [_when(r.entry.at), r.entry.actor.username,
+                   r.entry.actor_agency.code if r.entry.actor_agency else "", r.entry.model,
+                   r.entry.object_uuid, r.record.case_number, r.person_code, r.entry.person_uuid or "",
+                   " ".join(r.entry.fields or []), r.entry.purpose, r.entry.detail, r.entry.kind]
 
 
 def _json(values) -> str:
     return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
 
 
-def _change_csv(viewer, entries) -> bytes:
-    rows = selectors.change_rows(viewer, entries)
-    return _csv(CHANGE_HEADER, (
-        [_when(r.entry.at), r.entry.actor.username if r.entry.actor else "",
-         r.entry.actor_agency.code if r.entry.actor_agency else "", r.entry.action, r.entry.model,
-         r.entry.object_uuid or "", r.entry.root_model, r.entry.root_uuid, r.root.case_number, r.person_code,
-         r.entry.summary, " ".join(r.entry.changed_fields), _json(r.entry.before), _json(r.entry.after),
-         r.entry.kind]
-        for r in rows))
+def _change_rows(viewer, entries, chunk_size: int) -> Iterator[list]:
+    for chunk in _chunks(entries, chunk_size):
+        for r in selectors.change_rows(viewer, chunk):
+            yield [_when(r.entry.at), r.entry.actor.username if r.entry.actor else "",
+                   r.entry.actor_agency.code if r.entry.actor_agency else "", r.entry.action, r.entry.model,
+                   r.entry.object_uuid or "", r.entry.root_model, r.entry.root_uuid, r.root.case_number,
+                   r.person_code, r.entry.summary, " ".join(r.entry.changed_fields), _json(r.entry.before),
+                   _json(r.entry.after), r.entry.kind]
+
+
+def write_export_archive(viewer, queryset, *, changes: bool, password: str, target: IO[bytes],
+                         chunk_size: int = EXPORT_CHUNK) -> int:
+    """The search's rows as the one CSV member of an AES-encrypted ZIP written to `target`, a chunk of rows
+    at a time (no list of the rows, no CSV or archive in memory); returns how many rows were written."""
+    kind = "cambios" if changes else "accesos"
+    rows = _change_rows(viewer, queryset, chunk_size) if changes else _access_rows(queryset, chunk_size)
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    with pyzipper.AESZipFile(target, "w", compression=pyzipper.ZIP_DEFLATED,
+                             encryption=pyzipper.WZ_AES) as archive:
+        archive.setpassword(password.encode())
+        with archive.open(f"{kind}.csv", "w") as member:
+            for block in _csv_blocks(CHANGE_HEADER if changes else ACCESS_HEADER, counted()):
+                member.write(block)
+    return count
 
 
 def _purge_stale_exports() -> None:
@@ -209,18 +254,18 @@ def _export(request):
                                    "%(limit)s a la vez. Acote la búsqueda (por fechas, por ejemplo).")
                            % {"count": f"{count:,}", "limit": f"{EXPORT_LIMIT:,}"})
             return _render_log(request, AuditSearchForm(request.POST), export_form=form, status=422)
-        entries = list(qs)
-        content = _change_csv(request.user, entries) if changes else _access_csv(entries)
-        log_export(actor=request.user, model_label="audit.changeevent" if changes else "audit.accesslog",
-                   count=len(entries), purpose=form.cleaned_data["export_purpose"], detail=form.describe())
-        archive = protected_zip({f"{kind}.csv": content}, password)
-        stored = default_storage.save(f"{EXPORT_DIR}/{token}.zip", ContentFile(archive))
+        with tempfile.TemporaryFile() as archive:
+            written = write_export_archive(request.user, qs, changes=changes, password=password, target=archive)
+            log_export(actor=request.user, model_label="audit.changeevent" if changes else "audit.accesslog",
+                       count=written, purpose=form.cleaned_data["export_purpose"], detail=form.describe())
+            archive.seek(0)
+            stored = default_storage.save(f"{EXPORT_DIR}/{token}.zip", File(archive, name=f"{token}.zip"))
     exports = request.session.get(EXPORT_SESSION_KEY, {})
     exports[token] = {"path": stored, "filename": f"sistra-auditoria-{kind}-{stamp}.zip"}
     request.session[EXPORT_SESSION_KEY] = exports
     # the password is in this page only: it is neither stored nor sent again
     return render(request, "audit/export_ready.html", {
-        "password": password, "count": len(entries), "changes": changes,
+        "password": password, "count": written, "changes": changes,
         "download_url": reverse("audit:export_download", args=[token]),
         "purpose": form.cleaned_data["export_purpose"],
     })
@@ -237,12 +282,20 @@ def audit_export_download(request, token):
         raise Http404
     request.session[EXPORT_SESSION_KEY] = exports
     try:
-        with default_storage.open(item["path"], "rb") as handle:
-            data = handle.read()
+        handle = default_storage.open(item["path"], "rb")
     except FileNotFoundError:
         raise Http404 from None
-    default_storage.delete(item["path"])
-    response = HttpResponse(data, content_type="application/zip")
+    response = StreamingHttpResponse(_once(handle, item["path"]), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{item["filename"]}"'
     return response
 
+
+def _once(handle, path: str) -> Iterator[bytes]:
+    """The stored archive in blocks; removed once sent, or when the download is cut short (Django closes
+    the response, which closes this generator)."""
+    try:
+        with handle:
+            while block := handle.read(EXPORT_BLOCK):
+                yield block
+    finally:
+        default_storage.delete(path)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -59,7 +59,9 @@ def consultation_export(request):
     _team(request)
     if not access.is_clinical(request.user):
         raise Http404
-    response = HttpResponse(exports.consultations_csv(request.user), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        exports.consultations_csv_blocks(request.user), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="consultas-clinica.csv"'
     return response
 

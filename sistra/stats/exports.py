@@ -1,15 +1,20 @@
 """Tables as CSV or XLSX, and the CTDC-compatible victim-level file. A text cell that a spreadsheet would
-run as a formula (starting with = + - @, or a tab/carriage return) is written with a leading apostrophe."""
+run as a formula (starting with = + - @, or a tab/carriage return) is written with a leading apostrophe.
+
+Files that grow with the registry (the CTDC file, the lists of consultations and of the audit log) are
+written as a stream of blocks (`csv_blocks`): nothing here holds all their rows at once."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import dimensions as dim
-from .disclosure import CTDC_K, k_anonymise
+from .disclosure import CTDC_K
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,14 +25,40 @@ def safe_cell(value):
     return value
 
 
-def to_csv(header: Sequence, rows: Iterable[Sequence]) -> bytes:
+# a block of a streamed CSV: large enough that a file is a few thousand writes, small enough not to matter
+CSV_BLOCK = 64 * 1024
+
+
+def _as_cell(value):
+    return safe_cell("" if value is None else value)
+
+
+def csv_blocks(
+    header: Sequence,
+    rows: Iterable[Sequence],
+    *,
+    cell: Callable[[Any], Any] = _as_cell,
+    block: int = CSV_BLOCK,
+) -> Iterator[bytes]:
+    """The CSV of `rows` as UTF-8 blocks of about `block` bytes, rows read as the blocks are asked for. The
+    same bytes as to_csv."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    # a byte-order mark so spreadsheet programs in Spanish read the accents right
+    buffer.write("\ufeff")
     writer.writerow([safe_cell(str(h)) for h in header])
     for row in rows:
-        writer.writerow([safe_cell("" if v is None else v) for v in row])
-    # a byte-order mark so spreadsheet programs in Spanish read the accents right
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        writer.writerow([cell(v) for v in row])
+        if buffer.tell() >= block:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def to_csv(header: Sequence, rows: Iterable[Sequence]) -> bytes:
+    return b"".join(csv_blocks(header, rows))
 
 
 def to_xlsx(
@@ -228,8 +259,79 @@ def ctdc_record(fact: dict, meta: dict) -> dict:
     return record
 
 
-def ctdc_records(facts: Iterable[Mapping[str, Any]], meta: dict, *, k: int | None = None) -> tuple[list[dict], dict]:
-    rows = [ctdc_record(f, meta) for f in facts]
-    return k_anonymise(
-        rows, quasi_identifiers=CTDC_QUASI_IDENTIFIERS, ladder=CTDC_LADDER, k=CTDC_K if k is None else k
-    )
+# The file is made k-anonymous as sistra.stats.disclosure.k_anonymise does it, in two passes over the facts
+# instead of a list of every record: what happens to a record depends only on its quasi-identifier values
+# (every step of the ladder blanks a quasi-identifier, for whole classes at a time), so the first pass keeps
+# one count per combination of values and the second writes each record as its class came out.
+assert set(CTDC_LADDER) <= set(CTDC_QUASI_IDENTIFIERS)
+_QI_INDEX = {name: i for i, name in enumerate(CTDC_QUASI_IDENTIFIERS)}
+
+
+def _ctdc_key(record: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(record.get(q, "") for q in CTDC_QUASI_IDENTIFIERS)
+
+
+@dataclass
+class CtdcPlan:
+    """What k-anonymity does to each class of records: its values at the end, or None when suppressed."""
+
+    k: int
+    outcome: dict[tuple[str, ...], tuple[str, ...] | None] = field(default_factory=dict)
+    report: dict = field(default_factory=dict)
+
+
+def ctdc_classes(facts: Iterable[Mapping[str, Any]], meta: dict) -> Counter:
+    """First pass: how many records share each combination of quasi-identifier values."""
+    return Counter(_ctdc_key(ctdc_record(f, meta)) for f in facts)
+
+
+def ctdc_plan(classes: Counter, *, k: int | None = None, blank: str = "") -> CtdcPlan:
+    """k_anonymise's generalisation ladder and suppression, run on the classes with their sizes; the report
+    is k_anonymise's."""
+    k = CTDC_K if k is None else k
+    current = {key: key for key in classes}
+    report: dict = {"input": sum(classes.values()), "generalised": {}, "suppressed": 0, "k": k}
+
+    def sizes() -> Counter:
+        out: Counter = Counter()
+        for key, now in current.items():
+            out[now] += classes[key]
+        return out
+
+    for attribute in CTDC_LADDER:
+        i = _QI_INDEX[attribute]
+        size = sizes()
+        changed = 0
+        for key, now in current.items():
+            if size[now] < k and now[i] != blank:
+                current[key] = (*now[:i], blank, *now[i + 1 :])
+                changed += classes[key]
+        report["generalised"][attribute] = changed
+    size = sizes()
+    plan = CtdcPlan(k=k, report=report)
+    for key, now in current.items():
+        plan.outcome[key] = now if size[now] >= k else None
+        if size[now] < k:
+            report["suppressed"] += classes[key]
+    report["output"] = report["input"] - report["suppressed"]
+    return plan
+
+
+def ctdc_rows(facts: Iterable[Mapping[str, Any]], meta: dict, plan: CtdcPlan) -> Iterator[list[str]]:
+    """Second pass: each kept record as a row of CTDC_COLUMNS, in the order of the facts, one at a time."""
+    for fact in facts:
+        record = ctdc_record(fact, meta)
+        outcome = plan.outcome[_ctdc_key(record)]
+        if outcome is None:
+            continue
+        record.update(zip(CTDC_QUASI_IDENTIFIERS, outcome, strict=True))
+        yield [record.get(c, "") for c in CTDC_COLUMNS]
+
+
+def ctdc_csv(
+    facts: Callable[[], Iterable[Mapping[str, Any]]], meta: dict, *, k: int | None = None, block: int = CSV_BLOCK
+) -> tuple[Iterator[bytes], dict]:
+    """The k-anonymous CTDC file as CSV blocks, and the report of what was generalised and suppressed.
+    `facts` is called twice, once per pass; memory is bounded by the number of classes, not of records."""
+    plan = ctdc_plan(ctdc_classes(facts(), meta), k=k)
+    return csv_blocks(CTDC_COLUMNS, ctdc_rows(facts(), meta, plan), block=block), plan.report

@@ -8,11 +8,14 @@ import datetime
 import hashlib
 import json
 import logging
+import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.tasks import task
@@ -36,7 +39,7 @@ from .disclosure import (
     dp_partition_by_year,
     protect_columns,
 )
-from .exports import CTDC_COLUMNS, ctdc_records, to_csv
+from .exports import ctdc_csv, to_csv
 from .models import FactVictim, OpenDataRelease, PrivacyBudget, PrivacySpend
 from .selectors import StatsFilters, load_figures
 
@@ -70,6 +73,8 @@ DP_WITHOUT_TOTALS = {"dp_victims_by_form"}
 
 
 REFRESH_GRACE = datetime.timedelta(minutes=10)
+# facts read per database round trip while the CTDC file is written
+CTDC_CHUNK = 10_000
 
 
 def aggregates_refresh_request(*, actor: Actor) -> bool:
@@ -277,34 +282,38 @@ def _number(value: float) -> str:
 def open_data_release_build(*, release: OpenDataRelease) -> OpenDataRelease:
     if release.status != OpenDataRelease.Status.PENDING:
         return release
-    try:
-        files, tables = _build_files(release)
-    except Exception as exc:
-        logger.exception("open data release %s failed", release.uuid)
-        release.status = OpenDataRelease.Status.FAILED
-        release.error = type(exc).__name__[:300]
-        release.save(update_fields=["status", "error", "updated_at"])
-        return release
-    with transaction.atomic():
-        stored = []
-        for name, content in files.items():
-            path = release_path(release, name)
-            if default_storage.exists(path):
-                default_storage.delete(path)
-            default_storage.save(path, ContentFile(content))
-            stored.append({"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()})
-        release.files = stored
-        release.tables = tables
-        release.status = OpenDataRelease.Status.READY
-        release.save(update_fields=["files", "tables", "status", "updated_at"])
-        record_change(
-            actor=release.created_by,
-            action="update",
-            instance=release,
-            before={"status": OpenDataRelease.Status.PENDING},
-            after={"status": release.status, "files": [f["name"] for f in stored]},
-            summary=_("Datos abiertos publicados"),
-        )
+    # every file is written to disk as it is built and copied to the storage in blocks: the CTDC file grows
+    # with the registry, and is never held in memory whole
+    with tempfile.TemporaryDirectory(prefix="sistra-open-data-") as directory:
+        try:
+            written, tables = _build_files(release, Path(directory))
+        except Exception as exc:
+            logger.exception("open data release %s failed", release.uuid)
+            release.status = OpenDataRelease.Status.FAILED
+            release.error = type(exc).__name__[:300]
+            release.save(update_fields=["status", "error", "updated_at"])
+            return release
+        with transaction.atomic():
+            stored = []
+            for name, local, size, digest in written:
+                path = release_path(release, name)
+                if default_storage.exists(path):
+                    default_storage.delete(path)
+                with local.open("rb") as handle:
+                    default_storage.save(path, File(handle, name=name))
+                stored.append({"name": name, "size": size, "sha256": digest})
+            release.files = stored
+            release.tables = tables
+            release.status = OpenDataRelease.Status.READY
+            release.save(update_fields=["files", "tables", "status", "updated_at"])
+            record_change(
+                actor=release.created_by,
+                action="update",
+                instance=release,
+                before={"status": OpenDataRelease.Status.PENDING},
+                after={"status": release.status, "files": [f["name"] for f in stored]},
+                summary=_("Datos abiertos publicados"),
+            )
     return release
 
 
@@ -312,13 +321,28 @@ def release_path(release: OpenDataRelease, name: str) -> str:
     return f"open_data/{release.uuid}/{name}"
 
 
-def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]]:
+def _write_file(directory: Path, name: str, blocks: Iterable[bytes]) -> tuple[str, Path, int, str]:
+    """Write the blocks to a file of `directory`: (name, path, size, sha256)."""
+    path = directory / name
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("wb") as handle:
+        for data in blocks:
+            handle.write(data)
+            digest.update(data)
+            size += len(data)
+    return name, path, size, digest.hexdigest()
+
+
+def _build_files(release: OpenDataRelease, directory: Path) -> tuple[list[tuple[str, Path, int, str]], list[dict]]:
+    """Write the release's files into `directory`. The tables are bounded by their categories (years ×
+    categories of a figure) and are built whole; the CTDC file is streamed in two passes over the facts."""
     run = release.run
     if run is None:
         raise ValueError("the aggregates of this release are gone")
     years = list(range(release.year_from, release.year_to + 1))
     filters = StatsFilters(year_from=release.year_from, year_to=release.year_to)
-    files: dict[str, bytes] = {}
+    files: list[tuple[str, Path, int, str]] = []
     tables: list[dict] = []
     threshold = release.threshold
 
@@ -341,7 +365,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             ]
             rows.append(["", _("Total"), *[_shown(table.col_total(j)) for j in range(len(years))]])
             name = f"{code}.csv"
-            files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
+            files.append(_write_file(directory, name, [to_csv([_("código"), _("categoría"), *map(str, years)], rows)]))
             tables.append(
                 {
                     "code": code,
@@ -365,7 +389,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             if shown is not None
         ]
         name = f"{code}.csv"
-        files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
+        files.append(_write_file(directory, name, [to_csv([_("código"), _("categoría"), *map(str, years)], rows)]))
         tables.append(
             {
                 "code": code,
@@ -404,7 +428,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         if with_totals:
             rows.append(["", _("Total"), *[_shown(table.col_total(j)) for j in range(len(years))]])
         name = f"{code}.csv"
-        files[name] = to_csv([_("código"), _("categoría"), *map(str, years)], rows)
+        files.append(_write_file(directory, name, [to_csv([_("código"), _("categoría"), *map(str, years)], rows)]))
         tables.append(
             {
                 "code": code,
@@ -422,6 +446,7 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         )
 
     # 3. CTDC victim-level file
+    # the facts of a run never change, so both passes read the same records (the first only counts them)
     facts = FactVictim.objects.filter(run=run, year__gte=release.year_from, year__lte=release.year_to).values(
         "year",
         "sex",
@@ -434,8 +459,8 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
         "exploitation_countries",
         "dept_mask",
     )
-    records, report = ctdc_records(facts.iterator(chunk_size=10_000), run.meta, k=release.k_anonymity)
-    files["ctdc_victims.csv"] = to_csv(CTDC_COLUMNS, ([r.get(c, "") for c in CTDC_COLUMNS] for r in records))
+    blocks, report = ctdc_csv(lambda: facts.iterator(chunk_size=CTDC_CHUNK), run.meta, k=release.k_anonymity)
+    files.append(_write_file(directory, "ctdc_victims.csv", blocks))
     tables.append(
         {
             "code": "ctdc_victims",
@@ -472,7 +497,9 @@ def _build_files(release: OpenDataRelease) -> tuple[dict[str, bytes], list[dict]
             str(_("El año es el de la denuncia.")),
         ],
     }
-    files["metadata.json"] = json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")
+    files.append(
+        _write_file(directory, "metadata.json", [json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")])
+    )
     return files, tables
 
 
@@ -507,7 +534,9 @@ def _dp_counts(run, years: list[int]) -> dict[str, tuple[list[str], dict]]:
         "dp_victims_by_form": [*forms, "none"],
     }
     matrices: dict[str, defaultdict[tuple, int]] = {code: defaultdict(int) for code in domains}
-    seen: set[int] = set()
+    # the rows come ordered by person: the previous person is all there is to remember (a set of every
+    # person seen would grow with the registry)
+    previous = None
     rows = (
         FactVictim.objects.filter(run=run, year__gte=years[0], year__lte=years[-1])
         .order_by("person_id", "year", "month", "case_id")
@@ -516,9 +545,9 @@ def _dp_counts(run, years: list[int]) -> dict[str, tuple[list[str], dict]]:
         )
     )
     for person_id, year, sex, band, dept_mask, countries, form_mask in rows.iterator(chunk_size=20_000):
-        if person_id in seen:
+        if person_id == previous:
             continue
-        seen.add(person_id)
+        previous = person_id
         matrices["dp_victims_by_sex"][(year, sex if sex in domains["dp_victims_by_sex"] else "unknown")] += 1
         matrices["dp_victims_by_age_band"][(year, band)] += 1
         depts = dim.departments_in(dept_mask)
@@ -536,13 +565,22 @@ def _dp_counts(run, years: list[int]) -> dict[str, tuple[list[str], dict]]:
 
 
 def release_file(release: OpenDataRelease, name: str) -> bytes | None:
+    handle = release_file_open(release, name)
+    if handle is None:
+        return None
+    with handle:
+        return handle.read()
+
+
+def release_file_open(release: OpenDataRelease, name: str):
+    """The stored file of a release, open for reading in binary (the caller closes it), or None."""
     if name not in {f["name"] for f in release.files}:
         return None
     path = release_path(release, name)
-    if not default_storage.exists(path):
+    try:
+        return default_storage.open(path, "rb")
+    except FileNotFoundError:
         return None
-    with default_storage.open(path, "rb") as f:
-        return f.read()
 
 
 # --- background work (Django's tasks API): defined beside the service that enqueues it, so that services and

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -283,10 +283,9 @@ def open_data_detail(request, release_uuid):
 @require_GET
 def open_data_file(request, release_uuid, name: str):
     release = _release(request, release_uuid)
-    content = services.release_file(release, name) if release.status == OpenDataRelease.Status.READY else None
-    if content is None:
+    handle = services.release_file_open(release, name) if release.status == OpenDataRelease.Status.READY else None
+    if handle is None:
         raise Http404
     content_type = "application/json" if name.endswith(".json") else CONTENT_TYPES["csv"]
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    # sent in blocks from the storage: the CTDC file grows with the registry
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
