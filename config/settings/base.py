@@ -96,6 +96,9 @@ TEMPLATES = [
     },
 ]
 
+# drop-down lists written in Python, byte for byte as Django's templates would (sistra.core.renderers)
+FORM_RENDERER = "sistra.core.renderers.FormRenderer"
+
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 
 # SQLite with zero set-up; PostgreSQL (or any database dj-database-url knows) when DATABASE_URL is set.
