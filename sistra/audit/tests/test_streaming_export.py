@@ -1,5 +1,5 @@
-"""The audit export is written a chunk of the log at a time into the encrypted archive, and the archive is sent
-in blocks: the reads grow with the chunks (a lookup of pseudonyms and case numbers per chunk), not with the rows,
+"""The audit export is written a chunk of the log at a time into the encrypted archive on disk: the reads grow
+with the chunks (a lookup of pseudonyms and case numbers per chunk), not with the rows,
 and the rows are those a single read would give."""
 
 import csv

@@ -327,16 +327,14 @@ def test_an_export_gives_an_encrypted_archive_with_the_rows_and_is_logged(client
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
     assert download["Content-Disposition"].startswith('attachment; filename="sistra-auditoria-accesos-')
-    assert download.streaming  # sent in blocks from the storage, never read whole into memory
-    archive = b"".join(download.streaming_content)
-    assert password.encode() not in archive
-    rows = _read_csv(archive, password, "accesos.csv")
+    assert password.encode() not in download.content
+    rows = _read_csv(download.content, password, "accesos.csv")
     assert [r["registro"] for r in rows] == [str(e.object_uuid) for e in expected]
     assert {r["persona"] for r in rows} == {rosa.code}
     assert {r["persona_uuid"] for r in rows} == {str(rosa.uuid)}
     assert rows[0]["usuario"] in {"fiscal", "policia"} and rows[0]["finalidad"] == "case_work"
     assert "2025-00042" in {r["numero_caso"] for r in rows}
-    assert "Rosa" not in archive.decode("latin-1")
+    assert "Rosa" not in download.content.decode("latin-1")
 
     export = AccessLog.objects.get(purpose=AccessLog.Purpose.EXPORT)
     assert (export.actor, export.actor_agency, export.model) == (auditor, auditor.agency, "audit.accesslog")
@@ -354,7 +352,7 @@ def test_an_export_of_the_change_history_is_masked(client, auditor, seen):
     response = client.post(EXPORT, {"person": seen["rosa"].code, "kind": "cambios",
                                     "export_purpose": "Revisión de cambios"})
 
-    archive = b"".join(client.get(response.context["download_url"]).streaming_content)
+    archive = client.get(response.context["download_url"]).content
     rows = _read_csv(archive, response.context["password"], "cambios.csv")
     update = next(r for r in rows if r["resumen"] == "Modificación de datos de la persona")
     assert "first_names" in update["campos"] and "•••" in update["antes"] and "•••" in update["despues"]
