@@ -23,6 +23,7 @@ from sistra.audit.models import AccessLog
 from sistra.audit.selectors import history_for
 from sistra.audit.services import log_access, log_access_many
 from sistra.core.api import region_of
+from sistra.core.pagination import bounded_page
 from sistra.people.access import access_person, can_see_identity, visible_persons
 from sistra.people.api import age_band
 
@@ -225,7 +226,7 @@ def case_list(request):
     form = CaseFilterForm(request.GET)
     status = form.cleaned_data["status"] if form.is_valid() else ""
     cases = selectors.case_list(user, selectors.CaseFilters(status=status)).prefetch_related("person__documents")
-    page_obj = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = bounded_page(cases, PAGE_SIZE, request.GET.get("page"))
     identity = can_see_identity(user)
     rows = [(case, person_card(case.person, identity=identity)) for case in page_obj]
     with transaction.atomic():

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from sistra.accounts.capabilities import Capability
 from sistra.audit.models import AccessLog
 from sistra.audit.selectors import history_for
 from sistra.audit.services import log_access
+from sistra.core.pagination import bounded_page
 from sistra.people.access import visible_persons
 
 from . import selectors, services
@@ -61,7 +61,7 @@ def case_list(request):
     filters = form.filters()
     cases = selectors.case_list(request.user, filters,
                                 search_names=request.user.can(Capability.CASE_VIEW_IDENTITY))
-    page_obj = Paginator(cases, PAGE_SIZE).get_page(data.get("page"))
+    page_obj = bounded_page(cases, PAGE_SIZE, data.get("page"))
     base_query = urlencode(form.filter_query())
     today = timezone.localdate()
     context = {

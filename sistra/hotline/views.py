@@ -5,7 +5,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.models import Agency
 from sistra.audit.services import log_access
+from sistra.core.pagination import bounded_page
 
 from . import selectors, services
 from .access import (
@@ -83,8 +83,8 @@ def home(request):
             return redirect("hotline:inbox")
         raise PermissionDenied
     hide = request.GET.get("sustantivos") == "1"
-    page = Paginator(selectors.contact_list(request.user, hide_non_substantive=hide), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = bounded_page(selectors.contact_list(request.user, hide_non_substantive=hide), PAGE_SIZE,
+                        request.GET.get("page"))
     return render(request, "hotline/home.html", {
         "incoming": selectors.incoming_calls(request.user)[:20], "page_obj": page, "hide_non_substantive": hide,
         "base_query": "sustantivos=1" if hide else "", "can_supervise": can_supervise(request.user),
@@ -340,8 +340,8 @@ def inbox(request):
     """Reports sent to the user's PNP unit or fiscalía, newest first; overdue ones marked."""
     _require(request.user, Capability.POLICE_REPORT_RECEIVE)
     pending = request.GET.get("pendientes") == "1"
-    page = Paginator(selectors.report_inbox(request.user, pending_only=pending), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = bounded_page(selectors.report_inbox(request.user, pending_only=pending), PAGE_SIZE,
+                        request.GET.get("page"))
     return render(request, "hotline/inbox.html", {"page_obj": page, "pending_only": pending,
                                                   "base_query": "pendientes=1" if pending else ""})
 

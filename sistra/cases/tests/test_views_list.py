@@ -118,6 +118,25 @@ def test_it_paginates_25_per_page(client, prosecutor):
     assert 'href="?page=2"' in first.content.decode()
 
 
+def test_a_long_list_is_counted_only_a_few_pages_ahead(client, prosecutor, monkeypatch):
+    monkeypatch.setattr("sistra.core.pagination.PAGES_AHEAD", 0)
+    for i in range(27):
+        make_case(actor=prosecutor, number=f"PAG-{i:03d}")
+    client.force_login(prosecutor)
+
+    first = client.get(URL)
+    second = client.get(URL, {"page": 2})
+
+    # counted up to the page asked for: 25 of the 27 on the first page, all of them from the second
+    assert first.context["page_obj"].paginator.count == 26
+    assert "Más de 25 casos" in first.content.decode()
+    assert "Página 1 de más de 1" in first.content.decode()
+    assert 'href="?page=2"' in first.content.decode()
+    assert second.context["page_obj"].paginator.count == 27
+    assert "27 casos" in second.content.decode() and "Más de" not in second.content.decode()
+    assert len(second.context["page_obj"].object_list) == 2
+
+
 def test_pagination_links_keep_the_filters(client, prosecutor):
     for i in range(26):
         make_case(actor=prosecutor, number=f"PAG-{i:03d}")

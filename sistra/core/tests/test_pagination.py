@@ -1,0 +1,36 @@
+"""The bounded paginator counts a few pages past the one asked for, never the whole table."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sistra.accounts.models import Agency
+from sistra.core.pagination import PAGES_AHEAD, bounded_page
+from sistra.core.testing import AgencyFactory
+
+
+@pytest.fixture
+def agencies(db):
+    for i in range(30):
+        AgencyFactory(code=f"pag-{i:02d}")
+    return Agency.objects.order_by("code")
+
+
+def test_the_count_stops_at_the_pages_ahead(agencies, monkeypatch):
+    monkeypatch.setattr("sistra.core.pagination.PAGES_AHEAD", 1)
+    total = agencies.count()
+    page = bounded_page(agencies, 5, "1")
+    assert page.paginator.count == 11 and page.paginator.truncated and page.paginator.limit == 10
+    assert page.has_next() and page.paginator.num_pages == 3 and page.paginator.known_pages == 2
+    with CaptureQueriesContext(connection) as queries:
+        counted = bounded_page(agencies, 5, "2").paginator.count
+    assert counted == 16 and "LIMIT 16" in queries[0]["sql"]  # (2 + 1) pages of 5, and one more row to know there are more
+    last = bounded_page(agencies, 5, str(total))
+    assert last.paginator.count == total and not last.paginator.truncated
+
+
+def test_a_page_past_the_end_or_not_a_number_is_the_last_or_the_first(agencies):
+    assert bounded_page(agencies, 5, "999").number == -(-agencies.count() // 5)
+    assert bounded_page(agencies, 5, "x").number == 1
+    assert bounded_page(agencies, 5, None).number == 1
+    assert PAGES_AHEAD * 25 >= 1000  # the first page of a list counts at least a thousand rows
