@@ -233,7 +233,7 @@ def resolve_person(text: str) -> uuid.UUID | None:
     """A pseudonym code (P-…) or a uuid to the person's uuid; None when no person has it."""
     value = _as_uuid(text)
     persons = person_model()._default_manager
-    qs = persons.filter(uuid=value) if value else persons.filter(code__iexact=text.strip())
+    qs = persons.filter(uuid=value) if value else persons.filter(code=text.strip().upper())
     return qs.values_list("uuid", flat=True).first()
 
 

@@ -24,9 +24,20 @@ def active_shares(agency_id, *, write: bool = False) -> QuerySet[CaseShare]:
     return qs
 
 
+# shared cases up to this many are named by id in the condition; beyond, by a subquery
+SHARED_BY_ID = 5000
+
+
 def _agency_condition(agency_id, *, write: bool = False) -> Q:
-    shared = Exists(active_shares(agency_id, write=write).filter(case=OuterRef("pk")))
-    return Q(owner_agency_id=agency_id) | Q(fiscalia_id=agency_id) | Q(shared)
+    """Owned, of the fiscalía, or shared (and not revoked nor expired). The shared cases are read first and
+    named by id: with a per-row EXISTS the planner costed "owner OR fiscalía OR shared" at half of all cases,
+    so for an agency that sees 12 shared cases of 300,000 it walked the whole list order (0.2 s)."""
+    shared = list(active_shares(agency_id, write=write).values_list("case_id", flat=True)[: SHARED_BY_ID + 1])
+    if len(shared) > SHARED_BY_ID:
+        by_share = Q(Exists(active_shares(agency_id, write=write).filter(case=OuterRef("pk"))))
+    else:
+        by_share = Q(pk__in=shared)
+    return Q(owner_agency_id=agency_id) | Q(fiscalia_id=agency_id) | by_share
 
 
 def visible_cases(actor: Actor) -> QuerySet[Case]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor
 from sistra.audit.models import ChangeEvent
+from sistra.core.models import Term
 from sistra.core.selectors import stage_term
 from sistra.core.text import normalize
 
@@ -48,6 +49,10 @@ class CaseFilters:
     deadline: str | None = None  # a DeadlineFilter value
 
 
+# up to this many cases matching a searched text are listed by their ids; beyond, the search is one query
+SEARCH_CANDIDATES = 5000
+
+
 def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) -> QuerySet[Case]:
     qs = visible_cases(actor).select_related("fiscalia", "distrito_fiscal", "current_stage")
     if filters.year:
@@ -62,10 +67,12 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.exploitation:
-        qs = qs.filter(Exists(CaseVictim.objects.filter(
-            case=OuterRef("pk")).filter(
-            Q(exploitation_forms__code=filters.exploitation)
-            | Q(exploitation_forms__parent__code=filters.exploitation))))
+        # the form and the forms under it, as ids: with "code = X OR parent's code = X" the planner expected 3% of
+        # the victims and, counting a page ahead, joined all 320,000 of them (0.9 s at 300,000 cases)
+        terms = list(Term.objects.filter(Q(code=filters.exploitation) | Q(parent__code=filters.exploitation))
+                     .values_list("pk", flat=True))
+        qs = qs.filter(Exists(CaseVictim.exploitation_forms.through.objects.filter(
+            casevictim__case=OuterRef("pk"), term_id__in=terms)))
     if filters.minor_victim is not None:
         qs = qs.filter(has_minor_victim=filters.minor_victim)
     if filters.deadline:
@@ -77,14 +84,25 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
         # a name search would tell a user who sees only pseudonyms (an analyst) which cases a named person is in
         # text without a letter is a case number: names are not searched (it would scan the whole registry)
         looks_like_name = any(c.isalpha() for c in key)
+        sources: list[QuerySet] = [Case.objects.filter(number__icontains=text).values_list("pk", flat=True)]
         if search_names and looks_like_name and has_capability(actor, Capability.CASE_VIEW_IDENTITY):
             from sistra.people.selectors import name_search
 
             people = name_search(key).values("pk")
             # from the named persons to their cases (a list computed once), not a probe of every case
-            condition |= Q(pk__in=CaseVictim.objects.filter(person__in=people).values("case_id"))
-            condition |= Q(pk__in=CaseDefendant.objects.filter(person__in=people).values("case_id"))
-        qs = qs.filter(condition)
+            victims = CaseVictim.objects.filter(person__in=people).values_list("case_id", flat=True)
+            defendants = CaseDefendant.objects.filter(person__in=people).values_list("case_id", flat=True)
+            condition |= Q(pk__in=victims) | Q(pk__in=defendants)
+            sources += [victims, defendants]
+        # the matching cases first (each source from its index), then only they are tested for visibility;
+        # "number OR victim OR defendant" tested every case the user may see (0.5 s at 300,000 cases)
+        found: set[int] = set()
+        for source in sources:
+            found.update(source[: SEARCH_CANDIDATES + 1])
+        if len(found) <= SEARCH_CANDIDATES:
+            qs = qs.filter(pk__in=sorted(found))
+        else:  # a text found in very many cases: one query, the cases tested one by one
+            qs = qs.filter(condition)
     return qs.order_by("-complaint_date", "-id")
 
 

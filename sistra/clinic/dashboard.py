@@ -14,7 +14,7 @@ def clinic_section(user, filters):
     from sistra.stats.dashboard import Block, Section
 
     year = filters.year_from if filters.year_from and filters.year_from == filters.year_to else None
-    figures = clinic_figures(year=year)
+    figures = clinic_figures(year=year, cached=True)
     if not Patient.objects.exists():
         return Section("clinic", _("Clínica móvil"), [], intro=_("No hay registros de la clínica móvil."))
     blocks = [

@@ -5,7 +5,8 @@ suppression so it cannot be worked out from the total. No screening answer ever 
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.db.models.functions import TruncMonth
 
 from sistra.assistance.models import Referral
@@ -27,9 +28,29 @@ def _suppressed(title: str, labelled_counts: list[tuple[str, int]]) -> Figure:
     return Figure(title=title, rows=rows, total=table.col_total(0))
 
 
-def clinic_figures(*, agencies=None, year: int | None = None) -> list[Figure]:
-    from django.utils.translation import gettext as _
+# the dashboard's counts are kept this long, and only while no consultation, patient, screening or referral
+# was added or a referral changed (the key carries their newest ids): at 300,000 consultations the six GROUP
+# BYs cost ~0.25 s of every dashboard view
+CACHE_SECONDS = 600
 
+
+def clinic_figures(*, agencies=None, year: int | None = None, cached: bool = False) -> list[Figure]:
+
+    key = None
+    if cached and agencies is None:
+        marks = [m.objects.aggregate(n=Max("id"))["n"] for m in (Consultation, Patient, Screening)]
+        changed = Referral.objects.filter(clinic_screening__isnull=False).aggregate(t=Max("updated_at"))["t"]
+        key = f"clinic-figures:{year}:{marks}:{changed}"
+        counts = cache.get(key)
+        if counts is not None:
+            return _figures(*counts)
+    counts = _counts(agencies, year)
+    if key:
+        cache.set(key, counts, CACHE_SECONDS)
+    return _figures(*counts)
+
+
+def _counts(agencies, year):
     consultations = Consultation.objects.all()
     patients = Patient.objects.all()
     screenings = Screening.objects.all()
@@ -57,6 +78,12 @@ def clinic_figures(*, agencies=None, year: int | None = None) -> list[Figure]:
     by_result = dict(screenings.values_list("result").annotate(n=Count("id")).order_by())
     referrals = Referral.objects.filter(clinic_screening__in=screenings)
     by_status = dict(referrals.values_list("status").annotate(n=Count("id")).order_by())
+    return by_service, by_community, by_month, patients_by_community, by_result, by_status
+
+
+def _figures(by_service, by_community, by_month, patients_by_community, by_result, by_status) -> list[Figure]:
+    from django.utils.translation import gettext as _
+
     return [
         _suppressed(
             _("Consultas por servicio"),

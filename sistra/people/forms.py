@@ -53,7 +53,7 @@ def person_options(actor, text: str, *, chosen: str = "") -> list[PickerOption]:
     if identity:
         qs = person_search(actor, text)
     else:
-        qs = visible_persons(actor).filter(code__iexact=text)
+        qs = visible_persons(actor).filter(code=text.upper())
     # names are encrypted (ADR 0210): the page of options is sorted by name here, not by the database
     persons = sorted(qs.prefetch_related("documents").order_by("pk")[:PICKER_LIMIT], key=name_key)
     if identity:  # the options name them: reads on record

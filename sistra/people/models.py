@@ -184,13 +184,16 @@ class PersonMatchKey(models.Model):
     DNI, surname with birth year), keyed (sistra.core.crypto.blind): candidates at entry come from an index
     look-up, never a scan, and the stored keys say nothing without the index key."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
-    key = models.CharField(max_length=64, db_index=True)
+    # (person, key) is the unique constraint's index; (key, person) answers "who holds this key" from the index
+    # alone (an index-only scan: at a million persons, reading the table for each key cost most of the check)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys", db_index=False)
+    key = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("clave de comparación")
         verbose_name_plural = _("claves de comparación")
         constraints = [models.UniqueConstraint(fields=["person", "key"], name="matchkey_unique_per_person")]
+        indexes = [models.Index(fields=["key", "person"], name="matchkey_key_person_idx")]
 
     def __str__(self) -> str:
         return self.key
@@ -200,13 +203,15 @@ class PersonSearchToken(models.Model):
     """Keyed indexes of each word of a person's names and aliases and of its first three to eight letters: the
     name search of an encrypted registry (sistra.people.indexes)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_tokens")
-    token = models.CharField(max_length=32, db_index=True)
+    # as PersonMatchKey: (person, token) unique, (token, person) for the search, read from the index alone
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_tokens", db_index=False)
+    token = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = _("índice de búsqueda")
         verbose_name_plural = _("índices de búsqueda")
         constraints = [models.UniqueConstraint(fields=["person", "token"], name="searchtoken_unique_per_person")]
+        indexes = [models.Index(fields=["token", "person"], name="searchtoken_token_person_idx")]
 
     def __str__(self) -> str:
         return self.token

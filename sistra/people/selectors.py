@@ -126,9 +126,16 @@ def name_search(text: str, persons: QuerySet[Person] | None = None) -> QuerySet[
     if not words:
         return Person.objects.none()
     qs = Person.objects.all() if persons is None else persons
+    # driven from the index: the persons holding every word, intersected inside the token table (read from its
+    # (token, person) index alone) before any person is tested for visibility — at a million persons "María"
+    # alone is held by ~19,000, "María Quispe" by ~700
+    holders: QuerySet | None = None
     for word in words:
-        # driven from the index: the persons holding the word, not a test of every person of the registry
-        qs = qs.filter(pk__in=PersonSearchToken.objects.filter(token__in=query_tokens(word)).values("person_id"))
+        tokens = PersonSearchToken.objects.filter(token__in=query_tokens(word))
+        if holders is not None:
+            tokens = tokens.filter(person_id__in=holders)
+        holders = tokens.values("person_id")
+    qs = qs.filter(pk__in=holders)  # type: ignore[misc]  # a subquery, never None: words is not empty
     if all(len(word) <= PREFIX_MAX for word in words):
         return qs
     # a word longer than the indexed prefixes: the few candidates are decrypted and their words compared
@@ -156,7 +163,9 @@ def person_find(actor: Actor, text: str) -> QuerySet[Person]:
     text = (text or "").strip()
     if not text or "\x00" in text:
         return Person.objects.none()
-    by_code = Q(code__iexact=text)
+    # codes are stored in capitals: an equality the unique index answers (iexact compared UPPER(code) of every
+    # person the user may see — 0.8 s at a million)
+    by_code = Q(code=text.upper())
     if not can_see_identity(actor):
         return visible_persons(actor).filter(by_code)
     # each source asked on its own, from its index, and only its matches checked for visibility: one query with

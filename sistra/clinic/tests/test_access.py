@@ -83,3 +83,28 @@ def test_published_screening_counts_are_suppressed(screened, nurse):
     assert dict(results.rows)["Posible víctima"] is None  # one screening: a small cell, never shown
     assert results.total is None
     assert all(value is None or value == 0 or value >= 10 for _label, value in results.rows)
+
+
+def test_the_dashboards_figures_are_kept_until_a_record_is_added(agency):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sistra.clinic.seed import seed_consultations
+
+    cache.clear()
+    seed_consultations(count=40, seed=1, agency=agency)
+    first = clinic_figures(cached=True)
+    with CaptureQueriesContext(connection) as queries:
+        again = clinic_figures(cached=True)
+    assert again == first
+    assert not any("GROUP BY" in q["sql"] for q in queries.captured_queries)  # only the newest ids were read
+
+    seed_consultations(count=15, seed=2, agency=agency)
+    after = clinic_figures(cached=True)
+
+    def consultations(figures):
+        return figures[0].total
+
+    assert after == clinic_figures()  # a new consultation: counted afresh
+    assert consultations(after) == consultations(first) + 15

