@@ -199,6 +199,9 @@ class Contact(PublicModel):
             models.Index(fields=["owner_agency", "phone_hash", "-started_at"], name="contact_phone_idx"),
             models.Index(fields=["owner_agency", "status", "-started_at"], name="contact_status_idx"),
             models.Index(fields=["owner_agency", "risk_level", "-started_at"], name="contact_risk_idx"),
+            # contacts of a period across the lines (a campaign's effect on calls): a range read from the index
+            # alone — without it, each of the campaign page's three periods scanned a million contacts (95 ms)
+            models.Index(fields=["started_at", "category"], name="contact_start_category_idx"),
         ]
 
     def __str__(self) -> str:
