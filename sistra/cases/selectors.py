@@ -2,6 +2,7 @@
 history, the deadline of the current stage and every role a person holds."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -86,12 +87,13 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
         looks_like_name = any(c.isalpha() for c in key)
         sources: list[QuerySet] = [Case.objects.filter(number__icontains=text).values_list("pk", flat=True)]
         if search_names and looks_like_name and has_capability(actor, Capability.CASE_VIEW_IDENTITY):
-            from sistra.people.selectors import name_search
+            from sistra.people.selectors import name_holders, name_search
 
-            people = name_search(key).values("pk")
+            named = name_holders(key, limit=SEARCH_CANDIDATES)
+            people: Iterable = named if named is not None else name_search(key).values("pk")
             # from the named persons to their cases (a list computed once), not a probe of every case
-            victims = CaseVictim.objects.filter(person__in=people).values_list("case_id", flat=True)
-            defendants = CaseDefendant.objects.filter(person__in=people).values_list("case_id", flat=True)
+            victims = CaseVictim.objects.filter(person_id__in=people).values_list("case_id", flat=True)
+            defendants = CaseDefendant.objects.filter(person_id__in=people).values_list("case_id", flat=True)
             condition |= Q(pk__in=victims) | Q(pk__in=defendants)
             sources += [victims, defendants]
         # the matching cases first (each source from its index), then only they are tested for visibility;

@@ -173,3 +173,19 @@ def test_a_person_in_a_case_shared_with_the_agency_can_be_found(prosecutor, outs
     assert find_matches(actor=outsider, documents=[("dni", "10117410")]) == []
     case_share(actor=prosecutor, case=case, agency=outsider.agency, reason="Investigación conjunta")
     assert matched(find_matches(actor=outsider, documents=[("dni", "10117410")])) == [jose]
+
+
+def test_name_holders_lists_who_holds_every_word_from_the_index(prosecutor):
+    from sistra.people.selectors import name_holders
+
+    ana = make_person(actor=prosecutor, first_names="Ana Lucía", last_name_paternal="Gutiérrez",
+                      last_name_maternal="Quispe")
+    make_person(actor=prosecutor, first_names="Ana", last_name_paternal="Mamani")
+    make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Quispe")
+
+    assert name_holders("ana quispe", limit=10) == [ana.pk]
+    assert name_holders("Luc Gutiérrez", limit=10) == [ana.pk]  # a word past the indexed prefixes: checked
+    assert name_holders("gutierrezz", limit=10) == []
+    assert len(name_holders("quispe", limit=2) or []) == 2  # Ana and Rosa
+    assert name_holders("quispe", limit=1) is None  # more holders than the limit
+    assert name_holders("  ", limit=10) == []
