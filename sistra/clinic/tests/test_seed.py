@@ -142,10 +142,10 @@ def test_seed_command_creates_the_consultations_asked_for(agency, team):
 
 @pytest.mark.django_db
 def test_seed_command_refuses_when_neither_cases_nor_consultations_are_asked_for():
-    with pytest.raises(CommandError, match="Indique un número de casos o de consultas mayor que cero"):
+    with pytest.raises(CommandError, match="Indique un número de casos, consultas o contactos mayor que cero"):
         call_command("seed", stdout=StringIO())
-    with pytest.raises(CommandError, match="Indique un número de casos o de consultas mayor que cero"):
-        call_command("seed", cases=0, consultations=0, stdout=StringIO())
+    with pytest.raises(CommandError, match="Indique un número de casos, consultas o contactos mayor que cero"):
+        call_command("seed", cases=0, consultations=0, contacts=0, stdout=StringIO())
 
 
 @pytest.mark.django_db
