@@ -211,26 +211,32 @@ def _specs() -> list[tuple[type, str, dict[str, str]]]:
 def _copy_sql(model, where: str, overrides: dict[str, str], offsets: dict) -> str:
     """INSERT … SELECT of one copy of a table's template rows."""
     quote = connection.ops.quote_name
-    columns, exprs = [], []
-    for field in model._meta.local_concrete_fields:
-        columns.append(quote(field.column))
-        if field.column in overrides:
-            exprs.append(overrides[field.column])
-        elif field.primary_key:
-            exprs.append(f"t.{quote(field.column)} + {offsets[model]}")
-        elif field.is_relation and field.related_model in offsets:
-            exprs.append(f"t.{quote(field.column)} + {offsets[field.related_model]}")
-        elif field.get_internal_type() == "UUIDField":
-            exprs.append("gen_random_uuid()")
-        else:
-            exprs.append(f"t.{quote(field.column)}")
+
+    def expression(field) -> str:
+        if field.primary_key:
+            return f"t.{quote(field.column)} + {offsets[model]}"
+        if field.is_relation and field.related_model in offsets:
+            return f"t.{quote(field.column)} + {offsets[field.related_model]}"
+        if field.get_internal_type() == "UUIDField":
+            return "gen_random_uuid()"
+        return f"t.{quote(field.column)}"
+
+    columns, exprs = _insert_lists(model, overrides, expression)
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(exprs)} FROM {quote(model._meta.db_table)} AS t WHERE {where}"
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"SELECT {exprs} FROM {quote(model._meta.db_table)} AS t WHERE {where}"
     )
     for other, offset in offsets.items():
         sql = sql.replace("{off:" + other.__name__ + "}", str(offset))
     return sql
+
+
+def _insert_lists(model, explicit: dict[str, str], otherwise: Callable) -> tuple[str, str]:
+    """The column list of an INSERT … SELECT into `model` and its select list: the explicit expression of a
+    column, else `otherwise(field)`."""
+    fields = model._meta.local_concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return columns, ", ".join(explicit.get(f.column) or otherwise(f) for f in fields)
 
 
 def _drop_indexes(cursor, tables: list[str]) -> list[str]:
@@ -439,7 +445,6 @@ def _add_dni_keys(cursor, documents_before: int, params: dict) -> None:
 def _add_events(cursor, case_lo: int) -> None:
     """Hearings, diligences and notes after the complaint, 3 to 11 more per seeded case (7 on average), dated
     between the complaint and the case's current stage (or today)."""
-    quote = connection.ops.quote_name
     explicit = {
         "id": "%(base)s + row_number() OVER ()",
         "case_id": "c.id",
@@ -451,21 +456,17 @@ def _add_events(cursor, case_lo: int) -> None:
         "created_at": "now()",
         "updated_at": "now()",
     }
-    columns, exprs = [], []
-    for field in CaseEvent._meta.local_concrete_fields:
-        columns.append(quote(field.column))
-        if field.column in explicit:
-            exprs.append(explicit[field.column])
-        elif field.null:
-            exprs.append("NULL")
-        else:  # the field's default ('' for text)
-            default = field.get_db_prep_save(field.get_default(), connection)
-            exprs.append(cursor.mogrify("%s", [default]))
+
+    def default(field) -> str:  # NULL, or the field's default ('' for text)
+        value = None if field.null else field.get_db_prep_save(field.get_default(), connection)
+        return "NULL" if value is None else cursor.mogrify("%s", [value])
+
+    columns, exprs = _insert_lists(CaseEvent, explicit, default)
     values = ", ".join(
         cursor.mogrify("(%s, %s, %s)", [i, kind, title]) for i, (kind, title) in enumerate(EXTRA_EVENTS)
     )
     cursor.execute(
-        f"INSERT INTO cases_caseevent ({', '.join(columns)}) SELECT {', '.join(exprs)} "
+        f"INSERT INTO cases_caseevent ({columns}) SELECT {exprs} "
         "FROM cases_case c CROSS JOIN LATERAL generate_series(1, 3 + (c.id * 7) %% 9) AS g "
         f"JOIN (VALUES {values}) AS ev(i, kind, title) ON ev.i = (c.id + g) %% {len(EXTRA_EVENTS)} "
         "WHERE c.id > %(lo)s",
@@ -512,10 +513,7 @@ def seed_contacts(*, count: int, progress: Callable[[str], None] = lambda messag
             "created_at": f"t.created_at - {shift}",
             "updated_at": f"t.updated_at - {shift}",
         }
-        columns, exprs = [], []
-        for field in Contact._meta.local_concrete_fields:
-            columns.append(quote(field.column))
-            exprs.append(explicit.get(field.column, f"t.{quote(field.column)}"))
+        columns, exprs = _insert_lists(Contact, explicit, lambda field: f"t.{quote(field.column)}")
         copies = -(-count // templates)
         made, k = 0, 1
         per_statement = max(1, 50_000 // templates)
@@ -524,7 +522,7 @@ def seed_contacts(*, count: int, progress: Callable[[str], None] = lambda messag
             limit = count - made
             with transaction.atomic():
                 cursor.execute(
-                    f"INSERT INTO hotline_contact ({', '.join(columns)}) SELECT {', '.join(exprs)} "
+                    f"INSERT INTO hotline_contact ({columns}) SELECT {exprs} "
                     "FROM hotline_contact AS t CROSS JOIN generate_series(%(first)s, %(last)s) AS k "
                     "WHERE t.id BETWEEN %(low)s AND %(high)s ORDER BY k, t.id LIMIT %(limit)s",
                     {"first": k, "last": last, "low": low, "high": high, "limit": limit},
