@@ -348,32 +348,26 @@ def seed_design_scale(
         finally:
             connection.close()
 
-    if rounds:
-        with ThreadPoolExecutor(max_workers=workers) as executor:
-            for future in [executor.submit(worker, rounds[i::workers]) for i in range(workers)]:
-                future.result()
-
-    if seconds:
-        slowest = sorted(seconds.items(), key=lambda item: -item[1])[:4]
-        progress("  tiempo de copia por tabla: " + ", ".join(f"{t} {s:.1f} s" for t, s in slowest))
-    with transaction.atomic(), connection.cursor() as cursor:
-        _add_dni_keys(cursor, documents_before, params)
+    try:
+        if rounds:
+            with ThreadPoolExecutor(max_workers=workers) as executor:
+                for future in [executor.submit(worker, rounds[i::workers]) for i in range(workers)]:
+                    future.result()
+        if seconds:
+            slowest = sorted(seconds.items(), key=lambda item: -item[1])[:4]
+            progress("  tiempo de copia por tabla: " + ", ".join(f"{t} {s:.1f} s" for t, s in slowest))
         if extra_events:
-            _add_events(cursor, case_lo)
-    index_started = time.perf_counter()
+            with transaction.atomic(), connection.cursor() as cursor:
+                _add_events(cursor, case_lo)
+    finally:
+        # also when a copy failed (each copy is one transaction: those done stay, whole): the copied DNIs get
+        # their duplicate-check keys, the indexes and unique constraints come back, the sequences go past
+        # what was written
+        with transaction.atomic(), connection.cursor() as cursor:
+            _add_dni_keys(cursor, documents_before, params)
+        index_started = time.perf_counter()
+        _restore(indexes, models)
     with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        for statement in indexes:
-            cursor.execute(statement)
-        for model in models:
-            table = model._meta.db_table
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))",
-                [table],
-            )
-        cursor.execute(
-            "DROP TABLE sistra_seed_case, sistra_seed_person, sistra_seed_dni_key, sistra_seed_number"
-        )
         cursor.execute("ANALYZE")
         index_seconds = time.perf_counter() - index_started
         progress(f"índices construidos y estadísticas al día en {index_seconds:.1f} s")
@@ -389,6 +383,22 @@ def seed_design_scale(
         pool_seconds=pool_seconds,
         index_seconds=index_seconds,
     )
+
+
+def _restore(indexes: list[str], models) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for statement in indexes:
+            cursor.execute(statement)
+        for model in models:
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))",
+                [table],
+            )
+        cursor.execute(
+            "DROP TABLE IF EXISTS sistra_seed_case, sistra_seed_person, sistra_seed_dni_key, sistra_seed_number"
+        )
 
 
 def _prepare(cursor, case_lo: int, person_lo: int, params: dict) -> None:

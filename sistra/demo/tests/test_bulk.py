@@ -158,3 +158,28 @@ def test_the_command_copies_on_postgresql_and_writes_history(fiscalias):
     call_command("seed", cases=30, pool=10, fiscalias="fistrap-cusco", verbosity=0)
     assert Case.objects.count() == 30
     assert ChangeEvent.objects.filter(root_model="cases.seed").count() == 2
+
+
+def test_a_copy_that_fails_leaves_whole_copies_and_every_index_back(fiscalias, monkeypatch):
+    from sistra.demo import bulk
+
+    before = _indexes()
+    real = bulk._copy_sql
+    calls = {"n": 0}
+
+    def failing(model, *args):
+        calls["n"] += 1
+        if model is CaseEvent and calls["n"] > 13:  # the second copy's last table
+            raise RuntimeError("copia interrumpida")
+        return real(model, *args)
+
+    monkeypatch.setattr(bulk, "_copy_sql", failing)
+    with pytest.raises(RuntimeError):
+        seed_design_scale(
+            count=POOL * 3, pool=POOL, workers=1,
+            pool_seeder=lambda n: seed_cases(count=n, seed=3, fiscalias=fiscalias),
+        )
+    assert Case.objects.count() == 2 * POOL  # the pool and one whole copy; the failed copy rolled back
+    assert _indexes() == before
+    dni = IdentityDocument.objects.filter(kind="dni").order_by("-id").first()
+    assert PersonMatchKey.objects.filter(key=blind("match", "d:" + dni.number), person=dni.person).exists()
