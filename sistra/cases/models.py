@@ -90,6 +90,18 @@ class Case(PublicModel):
             models.Index(fields=["next_deadline_on"], name="case_deadline_idx"),
             models.Index(fields=["prosecutor", "next_deadline_on"], name="case_prosecutor_deadline_idx"),
             models.Index(fields=["fiscalia", "next_deadline_on"], name="case_fiscalia_deadline_idx"),
+            # "mis plazos" counts the active cases due within 30 days, tens of thousands in a big fiscalía at the
+            # design scale: these are read index-only, with the columns the counts and the visibility rule need
+            models.Index(
+                fields=["prosecutor", "next_deadline_on", "fiscalia", "owner_agency"],
+                condition=Q(status="active"),
+                name="case_active_prosecutor_dl_idx",
+            ),
+            models.Index(
+                fields=["fiscalia", "next_deadline_on", "prosecutor"],
+                condition=Q(status="active"),
+                name="case_active_fiscalia_dl_idx",
+            ),
         ]
 
     def __str__(self) -> str:
