@@ -1,15 +1,17 @@
 """Reads of the person registry: likely duplicates at entry, and every role a person holds."""
 
 import datetime
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from sistra.accounts.types import Actor
 from sistra.core.text import normalize
 
-from .access import identity_persons
+from .access import identity_persons, identity_persons_among
 from .indexes import PREFIX_MAX, alias_index, document_index, document_number, query_tokens, words_of
 from .matching import COMPARISONS, features
 from .matching.registry import registry_matches
@@ -150,25 +152,27 @@ def _holders(words: list[str]) -> QuerySet:
 HOLDERS_LISTED = 20_000
 
 
-def name_search(text: str, persons: QuerySet[Person] | None = None) -> QuerySet[Person]:
-    """Persons (of `persons`, else the whole registry) having, for every word of the text, a word of their
-    names or aliases equal to it or beginning with it — through the keyed word indexes (sistra.people.indexes),
-    the names being encrypted. Text with no word left (punctuation, control characters) finds nobody."""
+def name_search(text: str, among: Callable[[Any], list[int]] | None = None) -> QuerySet[Person]:
+    """Persons having, for every word of the text, a word of their names or aliases equal to it or beginning
+    with it — through the keyed word indexes (sistra.people.indexes), the names being encrypted — of the whole
+    registry, or only those `among` keeps (given the holders' ids, a list or a subquery, it returns the ids
+    that may be found). Text with no word left (punctuation, control characters) finds nobody."""
     words = normalize(text).split()
     if not words:
         return Person.objects.none()
-    qs = Person.objects.all() if persons is None else persons
     # driven from the index: the persons holding every word, intersected inside the token table (read from its
     # (token, person) index alone) before any person is tested for visibility — at a million persons "María"
     # alone is held by ~19,000, "María Quispe" by ~700
     holders = _holders(words)
     if all(len(word) <= PREFIX_MAX for word in words):
-        return qs.filter(pk__in=holders)
+        # every word whole in the index: the holders are the answer, tested for visibility by one statement
+        return Person.objects.filter(pk__in=holders if among is None else among(holders))
     # a word longer than the indexed prefixes: the candidates are decrypted and their words compared. They are
     # named by id: given the subquery and a LIMIT, the planner walked the whole primary key in order (1 s for
     # "Jesús Gutiérrez" at a million persons); given the list, it looks each one up
     listed = list(holders.values_list("person_id", flat=True)[: HOLDERS_LISTED + 1])
-    qs = qs.filter(pk__in=listed if len(listed) <= HOLDERS_LISTED else holders)
+    candidates = listed if len(listed) <= HOLDERS_LISTED else holders
+    qs = Person.objects.filter(pk__in=candidates if among is None else among(candidates))
     found = []
     for person in qs.prefetch_related("aliases")[:MAX_VERIFIED]:
         own = words_of(person.first_names, person.last_name_paternal, person.last_name_maternal,
@@ -181,7 +185,7 @@ def name_search(text: str, persons: QuerySet[Person] | None = None) -> QuerySet[
 def person_search(actor: Actor, text: str) -> QuerySet[Person]:
     """Persons matching every word of the text by name or alias, among those whose identity the user may
     see."""
-    return name_search(text, identity_persons(actor))
+    return name_search(text, among=functools.partial(identity_persons_among, actor))
 
 
 def person_find(actor: Actor, text: str) -> QuerySet[Person]:
