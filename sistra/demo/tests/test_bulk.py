@@ -133,6 +133,16 @@ def test_indexes_and_sequences_are_back(copied):
     assert person.pk > Person.objects.exclude(pk=person.pk).order_by("-id").first().pk
 
 
+def test_the_copied_tables_are_vacuumed_so_that_their_indexes_answer_alone(copied):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relallvisible FROM pg_class WHERE relname IN "
+            "('people_personsearchtoken', 'people_personmatchkey', 'cases_case', 'cases_casevictim')"
+        )
+        visible = dict(cursor.fetchall())
+    assert len(visible) == 4 and all(pages > 0 for pages in visible.values()), visible
+
+
 def test_contacts_are_copied_without_caller_data(fiscalias):
     from sistra.hotline.models import Contact
 
