@@ -12,6 +12,7 @@ urlpatterns = [
     path("ubigeos/", views_lookup.ubigeo_lookup, name="ubigeo_lookup"),
     path("<uuid:case_uuid>/", views.case_detail, name="detail"),
     path("<uuid:case_uuid>/editar/", views.case_edit, name="edit"),
+    path("<uuid:case_uuid>/formularios/<str:form_key>/", views.case_section_form, name="section_form"),
     path("<uuid:case_uuid>/etapa/", views.case_change_stage, name="change_stage"),
     path("<uuid:case_uuid>/eventos/", views.case_add_event, name="add_event"),
     path("<uuid:case_uuid>/imputaciones/", views.case_add_charge, name="add_charge"),

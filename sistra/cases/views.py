@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sistra.accounts.capabilities import Capability
 from sistra.audit.models import AccessLog
 from sistra.audit.selectors import history_for
-from sistra.audit.services import log_access
+from sistra.audit.services import log_access_many
 from sistra.core.pagination import bounded_page
 from sistra.people.access import visible_persons
 
@@ -28,7 +28,6 @@ from .access import access_case, can_see_case_identity, can_share_case, can_tran
 from .attachments import attachments_for
 from .forms import (
     AssignProsecutorForm,
-    AttachmentForm,
     CaseCreateForm,
     CaseEditForm,
     CaseFilterForm,
@@ -44,6 +43,7 @@ from .forms import (
     VictimForm,
 )
 from .models import Case, CaseDefendant
+from .section_forms import PERSON_FORMS, SECTION_FORMS, SHARE, TRANSFER, build_form, may_use, parse_form_key
 
 PAGE_SIZE = 25
 IDENTITY_FIELDS = ["first_names", "last_name_paternal", "last_name_maternal"]
@@ -143,43 +143,52 @@ def _preselected_person(request):
     return person.uuid if person else None
 
 
+def _form_links(case: Case) -> dict:
+    """The links the section forms hold: the pickers' lookups and the way to register a person first."""
+    return {
+        "lookup_person_url": reverse("people:lookup"), "lookup_ubigeo_url": reverse("cases:ubigeo_lookup"),
+        "new_person_url": reverse("people:create") + "?" + urlencode({"next": reverse("cases:detail",
+                                                                                     args=[case.uuid])}),
+    }
+
+
+def _log_names_shown(user, case: Case, persons) -> None:
+    # the names of the parties are about to be shown: every such read is on record
+    log_access_many(actor=user, reads=[(case, person) for person in persons], fields=IDENTITY_FIELDS,
+                    purpose=AccessLog.Purpose.CASE_WORK, detail=case.number)
+
+
 def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, **bound_forms):
-    """The detail page with an unbound form for each section the user may write, except the section whose
-    bound (invalid) form is passed in, so its messages and values are shown where they belong."""
+    """The case page. A section form is rendered only where it must be seen open: the bound (refused or
+    searched) form passed in, with its messages and values where they belong; the person forms when
+    ?persona= brings back a person to pick; the one ?formulario= asks for (how a browser without JavaScript
+    opens a form). Every other form the user may use is a closed <details> that loads it when opened
+    (case_section_form), which spares the page the rendering of some forty fields (decision 0221)."""
     user = request.user
     case = selectors.case_detail(case)
     identity = can_see_case_identity(user, case)
     can_write = writable_cases(user).filter(pk=case.pk).exists()
     can_share = can_share_case(user, case)
-    today = timezone.localdate()
-    forms = {}
-    outcome_forms = {}
-    if can_write:
-        person = _preselected_person(request) if request.method == "GET" else None
-        forms = {
-            "stage_form": StageForm(prefix="stage", case=case, initial={"date": today, "version": case.version}),
-            "event_form": EventForm(prefix="event", initial={"date": today}),
-            "charge_form": ChargeForm(prefix="charge", case=case, identity=identity),
-            "victim_form": VictimForm(prefix="victim", actor=user, initial={"person": person}),
-            "defendant_form": DefendantForm(prefix="defendant", actor=user, initial={"person": person}),
-            "party_form": PartyForm(prefix="party", actor=user, initial={"person": person}),
-            "place_form": PlaceForm(prefix="place"),
-            "attachment_form": AttachmentForm(prefix="attachment"),
-        }
-        for d in case.defendants.all():
-            outcome_forms[d.uuid] = OutcomeForm(prefix=f"outcome-{d.uuid}", initial={
-                "outcome": d.outcome, "outcome_date": d.outcome_date or today,
-                "sentence_years": d.sentence_years, "reparation_amount": d.reparation_amount})
-        if outcome_for is not None:
-            outcome_forms[outcome_for[0]] = outcome_for[1]
-    if can_share:
-        forms["share_form"] = ShareForm(prefix="share", case=case)
     can_transfer = can_transfer_case(user, case)
-    if can_transfer:
-        forms["transfer_form"] = TransferForm(prefix="transfer", case=case, initial={"date": today})
-        forms["assign_form"] = AssignProsecutorForm(
-            prefix="assign", case=case, initial={"prosecutor": case.prosecutor.uuid if case.prosecutor else None})
-    forms.update(bound_forms)
+    today = timezone.localdate()
+    forms = dict(bound_forms)
+    outcome_forms = dict([outcome_for]) if outcome_for is not None else {}
+    if request.method == "GET":
+        person = _preselected_person(request) if can_write else None
+        if person is not None:
+            for key in PERSON_FORMS:
+                forms[f"{key}_form"] = build_form(key, user=user, case=case, identity=identity, person=person)
+        requested = parse_form_key(request.GET.get("formulario", ""))
+        if requested is not None and may_use(requested[0], can_write=can_write, can_share=can_share,
+                                             can_transfer=can_transfer):
+            key, defendant_uuid = requested
+            if key == "outcome":
+                for d in case.defendants.all():
+                    if d.uuid == defendant_uuid:
+                        outcome_forms[d.uuid] = build_form(key, user=user, case=case, identity=identity,
+                                                           defendant=d)
+            elif f"{key}_form" not in forms:
+                forms[f"{key}_form"] = build_form(key, user=user, case=case, identity=identity)
     history = None
     if user.can(Capability.HISTORY_VIEW):
         history = history_for(user, case)
@@ -189,17 +198,12 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
         "deadline": selectors.current_deadline(case), "history": history, "today": today,
         "attachments": attachments_for(case, actor=user, identity=identity),
         "defendant_rows": [(d, outcome_forms.get(d.uuid)) for d in case.defendants.all()],
-        "lookup_person_url": reverse("people:lookup"), "lookup_ubigeo_url": reverse("cases:ubigeo_lookup"),
-        "new_person_url": reverse("people:create") + "?" + urlencode({"next": reverse("cases:detail",
-                                                                                     args=[case.uuid])}),
+        **_form_links(case),
         **forms,
     }
     with transaction.atomic():
         if identity:
-            # the names of the parties are about to be shown: every such read is on record
-            for person in selectors.case_persons(case):
-                log_access(actor=user, instance=case, person=person, fields=IDENTITY_FIELDS,
-                           purpose=AccessLog.Purpose.CASE_WORK, detail=case.number)
+            _log_names_shown(user, case, selectors.case_persons(case))
         response = render(request, "cases/case_detail.html", context, status=status)
     return response
 
@@ -208,6 +212,39 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
 def case_detail(request, case_uuid):
     case = access_case(request.user, case_uuid)
     return _render_detail(request, case)
+
+
+@never_cache
+@require_GET
+def case_section_form(request, case_uuid, form_key: str):
+    """One section form of the case page, alone: what its closed <details> loads when opened. A form the user
+    may not use, an unknown key or defendant answer 404, like a case the user may not see."""
+    parsed = parse_form_key(form_key)
+    if parsed is None:
+        raise Http404
+    key, defendant_uuid = parsed
+    user = request.user
+    access = SECTION_FORMS[key]
+    case = access_case(user, case_uuid, write=access != SHARE)
+    if access == SHARE and not can_share_case(user, case):
+        raise Http404
+    if access == TRANSFER and not can_transfer_case(user, case):
+        raise Http404
+    defendant = None
+    if defendant_uuid is not None:
+        defendant = CaseDefendant.objects.filter(case=case, uuid=defendant_uuid).first()
+        if defendant is None:
+            raise Http404
+    # only the charge form names people (its defendants); the others show none until a person is searched
+    identity = key == "charge" and can_see_case_identity(user, case)
+    form = build_form(key, user=user, case=case, identity=identity, defendant=defendant)
+    context = {"case": case, "form": form, "defendant": defendant, **_form_links(case)}
+    with transaction.atomic():
+        if identity:
+            _log_names_shown(user, case, [d.person for d in CaseDefendant.objects.filter(case=case)
+                                          .select_related("person")])
+        response = render(request, f"cases/forms/{key}.html", context)
+    return response
 
 
 def _to_section(case: Case, section: str):

@@ -79,10 +79,16 @@ def submit(page, scope, button: str, *, status: int = 200):
 
 
 def section(page, details_id: str):
-    """Open a <details> section form of the case page (closed by default) and return it."""
+    """Open a <details> section form of the case page (closed by default) and return it. A closed one holds
+    no form: opening it loads the form with htmx (decision 0221)."""
     details = page.locator(f"details#{details_id}")
     if details.get_attribute("open") is None:
-        details.locator("summary").first.click()
+        assert details.locator("form").count() == 0
+        with page.expect_response(lambda r: "/formularios/" in r.url
+                                  and r.request.headers.get("hx-request") == "true") as loaded:
+            details.locator("summary").first.click()
+        assert loaded.value.status == 200
+        details.locator("form").wait_for()
     return details
 
 

@@ -836,6 +836,10 @@ def _cases_routes() -> dict[str, Route]:
                               expect_markers=((Role.PROSECUTOR, "own", "victim_adult"),
                                               (Role.POLICE, "shared", "victim_adult"))),
         "cases:edit": Route(**rec, read=case_write, method="post", write=case_write, data=b_case_edit),
+        # the charge form is the section form that names people (the defendants to charge)
+        "cases:section_form": Route(**{**rec, "kwargs": lambda w, s: {**k_case(w, s), "form_key": "charge"}},
+                                    read=case_write, expect_markers=((Role.PROSECUTOR, "own", "defendant"),),
+                                    note="a case page form, loaded when its section is opened: writers only"),
         "cases:change_stage": Route(**write_only, data=b_stage),
         "cases:add_event": Route(**write_only, data=b_event),
         "cases:add_charge": Route(**write_only, data=b_charge),

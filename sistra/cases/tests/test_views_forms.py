@@ -89,7 +89,7 @@ def test_a_case_received_at_trial_goes_through_the_exception_on_the_form(logged,
 
 
 def test_the_stage_list_offers_the_next_stages_first_and_the_rest_as_exceptions(logged, case):
-    form = logged.get(section(case, "stage")).context["stage_form"]
+    form = logged.get(url("section_form", case, "stage")).context["form"]
     groups = dict(form.fields["stage"].widget.choices[1:])
     assert [code for code, _label in groups["Etapas siguientes"]] == ["diligencias_preliminares", "archivo"]
     assert "juicio_oral" in [code for code, _label in groups["Solo como excepción"]]
@@ -189,7 +189,7 @@ def test_an_article_not_in_force_on_the_offence_date_is_refused_on_the_article(l
 
 
 def test_the_article_select_shows_law_and_validity(logged, case):
-    html = logged.get(reverse("cases:detail", args=[case.uuid])).content.decode()
+    html = logged.get(url("section_form", case, "charge")).content.decode()
 
     assert "Art. 153 (Ley 28950) — Trata de personas · vigente del 17/01/2007 al 21/10/2014" in html
 
