@@ -128,6 +128,15 @@ def _purge_celery_queues(app) -> None:
             connection.default_channel.queue_purge(queue)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids and clocks repeat from test to test (rolled back, frozen), so
+    a page kept under a statistics run or the clinic's figures could otherwise outlive the test that made it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _identity_url_guard():
     """Collect the identities of the test data as they are created (see sistra.core.url_guard)."""

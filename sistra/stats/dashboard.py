@@ -303,7 +303,13 @@ def register_dashboard_section(provider) -> None:
         DASHBOARD_SECTIONS.append(provider)
 
 
-def build_dashboard(run, filters: StatsFilters, user) -> dict:
+def extra_sections(user, filters: StatsFilters) -> list:
+    """The sections other parts of SISTRA add (the mobile clinic), registered in their AppConfig.ready(): read
+    live, not from the aggregates."""
+    return [s for s in (provider(user, filters) for provider in DASHBOARD_SECTIONS) if s is not None]
+
+
+def build_dashboard(run, filters: StatsFilters, user, *, extra: bool = True) -> dict:
     f = load_figures(run, filters, DASHBOARD_FIGURES)
     drill = Drill(user, filters)
     cases = f["cases_total"].total()
@@ -439,8 +445,8 @@ def build_dashboard(run, filters: StatsFilters, user) -> dict:
             dept_note=_("El departamento es el de la capacitación, el alcance de la campaña o la familia."),
         )
     )
-    # sections other parts of SISTRA add (the mobile clinic), registered in their AppConfig.ready()
-    sections.extend(s for s in (provider(user, filters) for provider in DASHBOARD_SECTIONS) if s is not None)
+    if extra:
+        sections.extend(extra_sections(user, filters))
     return {"kpis": kpis, "sections": sections, "figures": f}
 
 

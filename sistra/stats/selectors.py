@@ -184,11 +184,14 @@ def _collect(out: dict[str, FigureData], rows) -> None:
 def available_years(run: AggregateRun | None) -> list[int]:
     if run is None:
         return []
-    return sorted(
+    from .pagecache import run_cached
+
+    # a DISTINCT over the run's cells (20 ms at the design scale), asked by every statistics page
+    return run_cached(run, ("years",), lambda: sorted(
         AggregateCell.objects.filter(run=run, figure="cases_total", scope="")
         .values_list("year", flat=True)
         .distinct()
-    )
+    ))
 
 
 def latest_run() -> AggregateRun | None:

@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,12 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from sistra.accounts.capabilities import Capability
 
 from . import services
-from .dashboard import build_dashboard, build_map
+from .dashboard import LEVELS, MEASURES, build_dashboard, build_map, extra_sections
 from .disclosure import SUPPRESSED
 from .exports import to_csv, to_xlsx
 from .forms import OpenDataReleaseForm, StatsFilterForm
 from .indicators import national_plan_indicators
 from .models import OpenDataRelease
+from .pagecache import run_cached
 from .reports import annual_report, render_pdf
 from .selectors import available_years, latest_run, load_figures
 from .sources import find_figure
@@ -61,8 +64,16 @@ def _context(request, **extra) -> dict:
 def dashboard(request):
     _require(request.user, Capability.STATS_VIEW)
     context = _context(request)
-    context.update(build_dashboard(context["run"], context["filters"], request.user))
-    context["years"] = available_years(context["run"])
+    run, filters = context["run"], context["filters"]
+
+    def body() -> str:
+        built = build_dashboard(run, filters, request.user, extra=False)
+        return str(render_to_string("stats/_dashboard_body.html", {**context, **built}, request=request))
+
+    # the figures of the run, rendered once per filters, language and whether bars link to the case list
+    context["body"] = mark_safe(run_cached(run, ("dashboard", context["query"], context["can_drill"]), body))  # noqa: S308
+    context["sections"] = extra_sections(request.user, filters)
+    context["years"] = available_years(run)
     return render(request, "stats/dashboard.html", context)
 
 
@@ -71,14 +82,26 @@ def dashboard(request):
 def map_view(request):
     _require(request.user, Capability.STATS_VIEW)
     context = _context(request)
+    run, filters = context["run"], context["filters"]
+    measure = request.GET.get("medida", "explotacion")
+    measure = measure if measure in MEASURES else "explotacion"
+    level = request.GET.get("nivel", "departamento")
+    level = level if level in LEVELS else "departamento"
+
+    def body() -> str:
+        built = build_map(run, filters, request.user, measure=measure, level=level)
+        return str(render_to_string("stats/_map_body.html", {**context, **built}, request=request))
+
     context.update(
-        build_map(
-            context["run"],
-            context["filters"],
-            request.user,
-            measure=request.GET.get("medida", "explotacion"),
-            level=request.GET.get("nivel", "departamento"),
-        )
+        {
+            "measure": measure,
+            "level": level,
+            "measures": [(k, v[1]) for k, v in MEASURES.items()],
+            "levels": [(k, v[1]) for k, v in LEVELS.items()],
+            "body": mark_safe(  # noqa: S308
+                run_cached(run, ("map", context["query"], context["can_drill"], measure, level), body)
+            ),
+        }
     )
     return render(request, "stats/map.html", context)
 
@@ -167,8 +190,16 @@ def report(request, year: int):
     _require(request.user, Capability.STATS_VIEW)
     year = _year(year)
     run = latest_run()
-    context = annual_report(run, year)
-    context["years"] = available_years(run)
+
+    def body() -> str:
+        return str(render_to_string("stats/_report_body.html", annual_report(run, year), request=request))
+
+    # the published (protected) figures of the run: the same for every reader
+    context = {
+        "year": year,
+        "years": available_years(run),
+        "body": mark_safe(run_cached(run, ("report", year), body)),  # noqa: S308
+    }
     return render(request, "stats/report_annual.html", context)
 
 
@@ -218,7 +249,12 @@ def indicators(request):
         {
             "year": year,
             "years": years,
-            "indicators": national_plan_indicators(run, year, filters=context["filters"]),
+            # the run's figures: the same list for the same year, filters and language until the next refresh
+            "indicators": run_cached(
+                run,
+                ("indicators", year, context["query"]),
+                lambda: list(national_plan_indicators(run, year, filters=context["filters"])),
+            ),
         }
     )
     return render(request, "stats/indicators.html", context)
