@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor
 from sistra.audit.models import ChangeEvent
+from sistra.core.db import id_rows
 from sistra.core.models import Term
 from sistra.core.selectors import stage_term
 from sistra.core.text import normalize
@@ -90,7 +91,7 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
             from sistra.people.selectors import name_holders, name_search
 
             named = name_holders(key, limit=SEARCH_CANDIDATES)
-            people: Iterable = named if named is not None else name_search(key).values("pk")
+            people: Iterable = id_rows(named) if named is not None else name_search(key).values("pk")
             # from the named persons to their cases (a list computed once), not a probe of every case
             victims = CaseVictim.objects.filter(person_id__in=people).values_list("case_id", flat=True)
             defendants = CaseDefendant.objects.filter(person_id__in=people).values_list("case_id", flat=True)
@@ -102,7 +103,7 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
         for source in sources:
             found.update(source[: SEARCH_CANDIDATES + 1])
         if len(found) <= SEARCH_CANDIDATES:
-            qs = qs.filter(pk__in=sorted(found))
+            qs = qs.filter(pk__in=id_rows(found))
         else:  # a text found in very many cases: one query, the cases tested one by one
             qs = qs.filter(condition)
     return qs.order_by("-complaint_date", "-id")

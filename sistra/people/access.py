@@ -1,18 +1,16 @@
 """The only way to fetch a person for a user. Other parts of SISTRA (cases, hotline, assistance) make a
 person visible to an agency by registering a provider; the owning agency always sees its own."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor
+from sistra.core.db import id_rows
 
 from .models import Person
 
@@ -65,16 +63,6 @@ def _alternatives(condition: Q) -> list[Q]:
     return found
 
 
-def _rows_of(ids) -> RawSQL:
-    """A list of ids as a one-column subquery with a single parameter: binding and compiling thousands of
-    parameters was most of the time, and the statement's text does not change with the number of ids."""
-    values = sorted(int(pk) for pk in ids)
-    if connection.vendor == "postgresql":
-        # as an array literal: psycopg types a list by its values (int2[] for small ones, none for no value)
-        return RawSQL("SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, values)) + "}"])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
-
-
 # up to this many persons are tested one alternative of the rule at a time (see identity_persons_among)
 AMONG_ONE_BY_ONE = 5000
 
@@ -92,7 +80,7 @@ def identity_persons_among(actor: Actor, ids) -> list[int]:
         return sorted(identity_persons(actor).filter(pk__in=ids).order_by().values_list("pk", flat=True))
     # the same statements for no id as for many (the duplicate check must not answer faster when nobody else
     # holds the name)
-    given = Person.objects.filter(pk__in=_rows_of(ids))
+    given = Person.objects.filter(pk__in=id_rows(ids))
     found: set[int] = set()
     for alternative in _alternatives(identity_condition(actor)):
         found.update(given.filter(alternative).order_by().values_list("pk", flat=True))

@@ -69,6 +69,11 @@ def word_tokens(words: set[str]) -> set[str]:
     return tokens
 
 
+def whole_word_token(word: str) -> str:
+    """The index of the word itself (not of its prefixes): a person holding it holds that exact word."""
+    return blind("word", normalize(word))
+
+
 def query_tokens(word: str) -> set[str]:
     """What one searched word may match: the same word, or a word it begins (its first eight letters)."""
     word = normalize(word)

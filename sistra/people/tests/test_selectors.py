@@ -189,3 +189,18 @@ def test_name_holders_lists_who_holds_every_word_from_the_index(prosecutor):
     assert len(name_holders("quispe", limit=2) or []) == 2  # Ana and Rosa
     assert name_holders("quispe", limit=1) is None  # more holders than the limit
     assert name_holders("  ", limit=10) == []
+
+
+def test_a_long_word_held_whole_is_found_without_decrypting_and_a_longer_one_after(prosecutor, monkeypatch):
+    from sistra.people import selectors
+
+    whole = make_person(actor=prosecutor, first_names="Ana", last_name_paternal="Bustamante")
+    longer = make_person(actor=prosecutor, first_names="Ana", last_name_paternal="Bustamantes")
+    make_person(actor=prosecutor, first_names="Ana", last_name_paternal="Bustos")
+    decrypted = []
+    original = selectors.words_of
+    monkeypatch.setattr(selectors, "words_of", lambda *names: decrypted.append(names) or original(*names))
+
+    assert set(selectors.person_search(prosecutor, "ana bustamante")) == {whole, longer}
+    assert len(decrypted) == 1  # only the holder of a longer word was decrypted to compare
+    assert list(selectors.person_search(prosecutor, "Ana Bustamantes")) == [longer]
