@@ -2,11 +2,11 @@
 history, the deadline of the current stage and every role a person holds."""
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,7 +91,7 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
             from sistra.people.selectors import name_holders, name_search
 
             named = name_holders(key, limit=SEARCH_CANDIDATES)
-            people: Iterable = id_rows(named) if named is not None else name_search(key).values("pk")
+            people: RawSQL | QuerySet = id_rows(named) if named is not None else name_search(key).values("pk")
             # from the named persons to their cases (a list computed once), not a probe of every case
             victims = CaseVictim.objects.filter(person_id__in=people).values_list("case_id", flat=True)
             defendants = CaseDefendant.objects.filter(person_id__in=people).values_list("case_id", flat=True)
