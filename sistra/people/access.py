@@ -72,7 +72,8 @@ def identity_persons_among(actor: Actor, ids) -> list[int]:
     ascending: `identity_condition` asked one alternative at a time, each a statement of its own. Asked as one
     OR of EXISTS, PostgreSQL tests it with hashed subplans that build the agency's whole visible set (all its
     cases' victims, defendants…; 0.6 s a search at a million persons); alone, each EXISTS is a semi-join driven
-    from the given ids and their indexes. The statements are the same whatever the registry holds."""
+    from the given ids and their indexes. For a list of up to AMONG_ONE_BY_ONE ids the statements are the same
+    whatever the ids and the registry hold; beyond, or for a subquery, it is the one statement of the rule."""
     if not can_see_identity(actor):
         return []
     if not isinstance(ids, list | tuple | set) or len(ids) > AMONG_ONE_BY_ONE:
