@@ -28,9 +28,11 @@ def _captured(callable_):
 
 
 @pytest.fixture
-def cases(prosecutor):
-    for i in range(3):
-        make_case(actor=prosecutor, number=f"C-{i}")
+def cases(prosecutor, teammate):
+    # enough cases, of two prosecutors, for the planner to cost the indexes from statistics: on a nearly empty
+    # table every plan costs nothing and any index may be taken
+    for i in range(40):
+        make_case(actor=prosecutor if i % 2 else teammate, number=f"C-{i}")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) cases_case")
 
