@@ -47,3 +47,18 @@ def wait_for(app, task_result, timeout: float = 120):
     from celery.result import AsyncResult
 
     return AsyncResult(task_result.id, app=app).get(timeout=timeout, propagate=True)
+
+
+def plan_without_scans(sql: str) -> str:
+    """PostgreSQL's plan of a captured statement when sequential and bitmap scans are ruled out: a statement the
+    indexes can answer alone shows an Index Only Scan, one that must read the table an Index Scan. For tests of
+    the index-only reads the design scale relies on (call after VACUUM (ANALYZE), in a transactional test)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET ALL")
+    return plan

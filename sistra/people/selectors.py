@@ -183,9 +183,8 @@ def name_search(text: str, among: Callable[[Any], list[int]] | None = None) -> Q
     listed = list(holders.values_list("person_id", flat=True)[: HOLDERS_LISTED + 1])
     candidates = listed if len(listed) <= HOLDERS_LISTED else holders
     if among is not None:
-        qs = Person.objects.filter(pk__in=id_rows(among(candidates)))
-    else:
-        qs = Person.objects.filter(pk__in=id_rows(listed) if candidates is listed else holders)
+        candidates = among(candidates)
+    qs = Person.objects.filter(pk__in=id_rows(candidates) if isinstance(candidates, list) else candidates)
     # those holding each long word whole need no decrypting: most searches type the whole surname
     # ("Gutiérrez"), and decrypting every holder of its first eight letters was 100 ms
     found = list(qs.filter(pk__in=_holders(words, whole=True)).values_list("pk", flat=True)[:MAX_VERIFIED])

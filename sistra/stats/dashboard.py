@@ -497,9 +497,19 @@ LEVELS = {
 }
 
 
+def map_options(measure: str | None, level: str | None) -> dict:
+    """The map asked for (an unknown measure or level is the default one) and the choices of its form."""
+    return {
+        "measure": measure if measure in MEASURES else "explotacion",
+        "level": level if level in LEVELS else "departamento",
+        "measures": [(k, v[1]) for k, v in MEASURES.items()],
+        "levels": [(k, v[1]) for k, v in LEVELS.items()],
+    }
+
+
 def build_map(run, filters: StatsFilters, user, *, measure: str, level: str) -> dict:
-    measure = measure if measure in MEASURES else "explotacion"
-    level = level if level in LEVELS else "departamento"
+    options = map_options(measure, level)
+    measure, level = options["measure"], options["level"]
     code = f"victims_by_{MEASURES[measure][0]}_{LEVELS[level][0]}"
     f = load_figures(run, filters, [code, "victims_routes"])
     data, routes = f[code], f["victims_routes"]
@@ -530,10 +540,9 @@ def build_map(run, filters: StatsFilters, user, *, measure: str, level: str) -> 
     )
     unknown = totals.get("none", 0)
     return {
+        **options,
         "svg": svg,
         "title": title,
-        "measure": measure,
-        "level": level,
         "figure": data.figure,
         "ranking": [(dim.place_label(k), v, links.get(k)) for k, v in ranking[:20]],
         "abroad": [(dim.place_label(k), v) for k, v in abroad],
@@ -543,6 +552,4 @@ def build_map(run, filters: StatsFilters, user, *, measure: str, level: str) -> 
             (dim.place_label(o), dim.place_label(d), v)
             for o, d, v in sorted(flows, key=lambda fl: -fl[2])[:20]
         ],
-        "measures": [(k, v[1]) for k, v in MEASURES.items()],
-        "levels": [(k, v[1]) for k, v in LEVELS.items()],
     }

@@ -13,6 +13,8 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 # a day: a run is normally replaced every night
@@ -35,3 +37,10 @@ def run_cached[T](run, parts: tuple, build: Callable[[], T]) -> T:
         found = build()
         cache.set(key, found, TIMEOUT)
     return found
+
+
+def rendered_for_run(run, parts: tuple, template: str, context: Callable[[], dict], request) -> SafeString:
+    """`template` rendered with what `context` builds, once per run and parts (the page's key, its filters and
+    whatever the user's role changes in it)."""
+    html = run_cached(run, parts, lambda: str(render_to_string(template, context(), request=request)))
+    return mark_safe(html)  # noqa: S308 — rendered by the template engine, escaped there

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .aggregation import current_run
 from .models import AggregateCell, AggregateRun
+from .pagecache import run_cached
 from .sources import SCOPES, SOURCES, CellSink, Figure, find_figure, scope_of
 
 
@@ -184,8 +185,6 @@ def _collect(out: dict[str, FigureData], rows) -> None:
 def available_years(run: AggregateRun | None) -> list[int]:
     if run is None:
         return []
-    from .pagecache import run_cached
-
     # a DISTINCT over the run's cells (20 ms at the design scale), asked by every statistics page
     return run_cached(run, ("years",), lambda: sorted(
         AggregateCell.objects.filter(run=run, figure="cases_total", scope="")

@@ -10,9 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,13 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from sistra.accounts.capabilities import Capability
 
 from . import services
-from .dashboard import LEVELS, MEASURES, build_dashboard, build_map, extra_sections
+from .dashboard import build_dashboard, build_map, extra_sections, map_options
 from .disclosure import SUPPRESSED
 from .exports import to_csv, to_xlsx
 from .forms import OpenDataReleaseForm, StatsFilterForm
 from .indicators import national_plan_indicators
 from .models import OpenDataRelease
-from .pagecache import run_cached
+from .pagecache import rendered_for_run, run_cached
 from .reports import annual_report, render_pdf
 from .selectors import available_years, latest_run, load_figures
 from .sources import find_figure
@@ -65,13 +63,14 @@ def dashboard(request):
     _require(request.user, Capability.STATS_VIEW)
     context = _context(request)
     run, filters = context["run"], context["filters"]
-
-    def body() -> str:
-        built = build_dashboard(run, filters, request.user, extra=False)
-        return str(render_to_string("stats/_dashboard_body.html", {**context, **built}, request=request))
-
     # the figures of the run, rendered once per filters, language and whether bars link to the case list
-    context["body"] = mark_safe(run_cached(run, ("dashboard", context["query"], context["can_drill"]), body))  # noqa: S308
+    context["body"] = rendered_for_run(
+        run,
+        ("dashboard", context["query"], context["can_drill"]),
+        "stats/_dashboard_body.html",
+        lambda: {**context, **build_dashboard(run, filters, request.user, extra=False)},
+        request,
+    )
     context["sections"] = extra_sections(request.user, filters)
     context["years"] = available_years(run)
     return render(request, "stats/dashboard.html", context)
@@ -83,25 +82,14 @@ def map_view(request):
     _require(request.user, Capability.STATS_VIEW)
     context = _context(request)
     run, filters = context["run"], context["filters"]
-    measure = request.GET.get("medida", "explotacion")
-    measure = measure if measure in MEASURES else "explotacion"
-    level = request.GET.get("nivel", "departamento")
-    level = level if level in LEVELS else "departamento"
-
-    def body() -> str:
-        built = build_map(run, filters, request.user, measure=measure, level=level)
-        return str(render_to_string("stats/_map_body.html", {**context, **built}, request=request))
-
-    context.update(
-        {
-            "measure": measure,
-            "level": level,
-            "measures": [(k, v[1]) for k, v in MEASURES.items()],
-            "levels": [(k, v[1]) for k, v in LEVELS.items()],
-            "body": mark_safe(  # noqa: S308
-                run_cached(run, ("map", context["query"], context["can_drill"], measure, level), body)
-            ),
-        }
+    context.update(map_options(request.GET.get("medida"), request.GET.get("nivel")))
+    measure, level = context["measure"], context["level"]
+    context["body"] = rendered_for_run(
+        run,
+        ("map", context["query"], context["can_drill"], measure, level),
+        "stats/_map_body.html",
+        lambda: {**context, **build_map(run, filters, request.user, measure=measure, level=level)},
+        request,
     )
     return render(request, "stats/map.html", context)
 
@@ -190,15 +178,13 @@ def report(request, year: int):
     _require(request.user, Capability.STATS_VIEW)
     year = _year(year)
     run = latest_run()
-
-    def body() -> str:
-        return str(render_to_string("stats/_report_body.html", annual_report(run, year), request=request))
-
     # the published (protected) figures of the run: the same for every reader
     context = {
         "year": year,
         "years": available_years(run),
-        "body": mark_safe(run_cached(run, ("report", year), body)),  # noqa: S308
+        "body": rendered_for_run(
+            run, ("report", year), "stats/_report_body.html", lambda: annual_report(run, year), request
+        ),
     }
     return render(request, "stats/report_annual.html", context)
 
