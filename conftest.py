@@ -134,7 +134,10 @@ def _empty_cache():
     a page kept under a statistics run or the clinic's figures could otherwise outlive the test that made it."""
     from django.core.cache import cache
 
+    from sistra.core.choices import forget
+
     cache.clear()
+    forget()  # reference lists kept by the process (rows rolled back with the test that made them)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import ROLE_CAPABILITIES, Capability
 from sistra.accounts.models import Agency, User
+from sistra.core.choices import departments_by_name, named_rows
 from sistra.core.forms import DayField, ServiceErrorsMixin, search_text_field
 from sistra.core.models import Country, Ubigeo, localized
 from sistra.people.access import visible_persons
@@ -367,8 +368,10 @@ class ProviderFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", _("Todos"))] + [
-            (u.code, u.name) for u in Ubigeo.objects.filter(level=Ubigeo.Level.DEPARTAMENTO).order_by("name")]
-        self.fields["service"].choices = [("", _("Todos"))] + [(s.code, localized(s)) for s in _service_types()]
+            (u.code, u.name)
+            for u in named_rows("departamentos", departments_by_name)]
+        self.fields["service"].choices = [("", _("Todos"))] + [
+            (s.code, localized(s)) for s in named_rows("servicios", _service_types)]
 
 
 class CaseFilterForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import Role
 from sistra.accounts.models import Agency, User
+from sistra.core.choices import departments_by_name, named_rows
 from sistra.core.forms import DayField, PlainLabelsMixin, ServiceErrorsMixin, search_text_field
 from sistra.core.models import (
     Country,
@@ -39,7 +40,7 @@ def _year_choices():
 
 
 def _department_choices():
-    departments = Ubigeo.objects.filter(level=Ubigeo.Level.DEPARTAMENTO).order_by("name")
+    departments = named_rows("departamentos", departments_by_name)
     return [("", _("Todas"))] + [(u.departamento_code, u.name) for u in departments]
 
 

@@ -20,3 +20,7 @@ class CoreConfig(AppConfig):
 
         # the first line of a required list: Django 6.1's "- Select an option -" has no Spanish translation
         fields.BLANK_CHOICE_LABEL = _("— Elija una opción —")
+
+        from .choices import connect
+
+        connect()  # drop-down lists of reference data read once per minute, not on every page (ADR 0223)
