@@ -109,7 +109,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT compilation costs more than it saves on SISTRA's short interactive queries (benchmarks/README.md)
+    # JIT compilation costs more than it saves on SISTRA's short interactive queries (benchmarks/README.md);
+    # statements are bound on the client and planned each time: kept plans were tried and refused (ADR 0224)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout so the web process and the task worker can share the file safely.

@@ -27,13 +27,14 @@ HISTORY_LIMIT = 200
 
 # --- the history of one record ------------------------------------------------------------------------------
 
-def history_for(viewer, root, *, limit: int = HISTORY_LIMIT) -> list[MaskedChange]:
+def history_for(viewer, root, *, limit: int = HISTORY_LIMIT, identity_visible: bool | None = None
+                ) -> list[MaskedChange]:
     """The newest changes of a case or person (and of its parts), identity values masked unless the viewer may
     see the identity of that record. The caller has already fetched `root` through its access function and
-    checked HISTORY_VIEW."""
+    checked HISTORY_VIEW; a caller that has also decided whether its identity is visible passes it."""
     events = list(ChangeEvent.objects.filter(root_model=root._meta.label_lower, root_uuid=root.uuid)
                   .select_related("actor", "actor_agency")[:limit])
-    visible = root_identity_visible(viewer, root)
+    visible = root_identity_visible(viewer, root) if identity_visible is None else identity_visible
     return [MaskedChange(e, mask_change(e, viewer, visible=visible)) for e in events]
 
 

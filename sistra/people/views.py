@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from sistra.cases.selectors import person_case_roles
 from sistra.core.views_lookup import FIELD_NAME
 
 from . import services
-from .access import access_person, can_see_identity, log_persons_shown, read_person
+from .access import access_person, can_edit_person, can_see_identity, log_persons_shown, read_person
 from .forms import (
     DocumentFormSet,
     PersonEditForm,
@@ -140,28 +140,25 @@ def person_create(request):
         "form": form, "documents": documents, "next": next_url, "creating": True})
 
 
-def _can_edit(user, person) -> bool:
-    try:
-        access_person(user, person.uuid, write=True)
-    except Http404:
-        return False
-    return True
+# what the page shows beside her (origin and residence with their province and department), read with her
+DETAIL_RELATED = ("nationality", "country_origin", "owner_agency", "ubigeo_origin__parent__parent",
+                  "ubigeo_residence__parent__parent")
 
 
 @never_cache
 def person_detail(request, person_uuid):
     user = request.user
     with transaction.atomic():  # the read on record with the page that shows it
-        read = read_person(user, person_uuid)
+        read = read_person(user, person_uuid, related=DETAIL_RELATED)
         person, identity = read.person, read.identity
         history = None
         if user.can(Capability.HISTORY_VIEW):
-            history = history_for(user, person)
+            history = history_for(user, person, identity_visible=identity)
         context = {
             "person": person, "identity": identity, "roles": person_case_roles(user, person), "history": history,
             "documents": list(person.documents.select_related("country")) if identity else [],
             "aliases": list(person.aliases.all()) if identity else [],
-            "languages": list(person.languages.all()), "can_edit": _can_edit(user, person),
+            "languages": list(person.languages.all()), "can_edit": can_edit_person(user, person),
             "age": person.age_on(timezone.localdate()),
         }
         return render(request, "people/person_detail.html", context)
