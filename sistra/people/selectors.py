@@ -46,9 +46,23 @@ def _alias_keys(first_key: str, paternal: str, maternal: str) -> set[str]:
 
 
 def _reasons(vector) -> list[str]:
+    from django.utils.translation import get_language
+
+    texts = _reason_texts(get_language())
+    reasons = []
+    for name, level in zip(COMPARISONS, vector, strict=True):
+        if level is not None and name in texts and level < len(texts[name]):
+            reasons.append(texts[name][level])
+    return reasons
+
+
+@functools.lru_cache(maxsize=8)
+def _reason_texts(language: str | None) -> dict[str, list[str]]:
+    """The reasons' texts in one language, translated once (a duplicate check explains up to 300 candidates:
+    ~1,700 look-ups of the catalogue a request)."""
     from django.utils.translation import gettext as _
 
-    texts = {
+    return {
         "first_names": [_("mismos nombres"), _("mismo primer nombre"), _("un nombre en común"),
                         _("nombre parecido")],
         "surnames": [_("mismos apellidos"), _("apellidos parecidos"), _("un apellido en común"),
@@ -57,11 +71,6 @@ def _reasons(vector) -> list[str]:
         "birth": [_("misma fecha de nacimiento"), _("fecha de nacimiento con día y mes invertidos o solo el año"),
                   _("mismo año de nacimiento"), _("edad compatible")],
     }
-    reasons = []
-    for name, level in zip(COMPARISONS, vector, strict=True):
-        if level is not None and name in texts and level < len(texts[name]):
-            reasons.append(texts[name][level])
-    return reasons
 
 
 def find_matches(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import JaroWinkler
 
-from .names import canonical_forms, first_name_list, phonetic, surname_list, surname_variants
+from .names import first_name_list, frozen_forms, phonetic, surname_list, surname_variants
 
 COMPARISONS: dict[str, tuple[str, ...]] = {
     "first_names": ("exact", "first_same", "any_same", "fuzzy", "different"),
@@ -57,7 +57,7 @@ def features(
         years = (latest - 1, latest)
     return Features(
         first=first,
-        first_forms=tuple(frozenset(canonical_forms(w)) for w in first),
+        first_forms=tuple(frozen_forms(w) for w in first),
         first_phonetic=tuple(phonetic(w) for w in first),
         surnames=surnames,
         surname_variants=variants,

@@ -1,6 +1,7 @@
 """Peruvian names for matching: surnames and first names as lists, particles, hypocoristics, a Spanish
 phonetic key. Pure functions, no database: shared by the entry check, the batch linkage and the benchmark."""
 
+import functools
 import re
 
 from sistra.core.text import normalize
@@ -124,12 +125,21 @@ def first_name_list(text: str | None) -> list[str]:
 
 def canonical_forms(name: str) -> set[str]:
     """The given names a first name may stand for: itself and, for a hypocoristic, the full names."""
+    return set(frozen_forms(name))
+
+
+@functools.lru_cache(maxsize=20_000)
+def frozen_forms(name: str) -> frozenset[str]:
+    """canonical_forms, computed once per word and process."""
     forms = {name}
     for full in HYPOCORISTICS.get(name, ()):
         forms.update(full.split()[:1])
-    return forms
+    return frozenset(forms)
 
 
+# a duplicate check scores up to 300 candidates, most of them sharing a handful of common names: each word's key
+# is computed once per process (words alone, never a person's whole name)
+@functools.lru_cache(maxsize=20_000)
 def phonetic(word: str) -> str:
     """A Spanish phonetic key (in the spirit of the Spanish adaptations of Soundex/Metaphone): letters that
     sound alike in Peruvian Spanish share a code — b/v, s/z/soft c, y/ll/i at the end, j/soft g, k/qu/hard c,

@@ -204,3 +204,19 @@ def test_a_long_word_held_whole_is_found_without_decrypting_and_a_longer_one_aft
     assert set(selectors.person_search(prosecutor, "ana bustamante")) == {whole, longer}
     assert len(decrypted) == 1  # only the holder of a longer word was decrypted to compare
     assert list(selectors.person_search(prosecutor, "Ana Bustamantes")) == [longer]
+
+
+def test_match_reasons_are_translated_once_per_language_and_follow_each_request():
+    from django.utils import translation
+
+    from sistra.people.selectors import _reasons
+
+    vector = (0, 0, None, None, None)  # same first names, same surnames
+    with translation.override("en"):
+        english = _reasons(vector)
+    with translation.override("es-pe"):
+        spanish = _reasons(vector)
+    with translation.override("en"):
+        assert _reasons(vector) == english
+    assert spanish == ["mismos nombres", "mismos apellidos"]
+    assert english and english != spanish and "mismos nombres" not in english
