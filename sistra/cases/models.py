@@ -12,6 +12,17 @@ from sistra.core.crypto import EncryptedCharField
 from sistra.core.models import DeadlineKind, PublicModel
 
 
+def exploitation_key(terms) -> str:
+    """The "|code|code|" of Case.exploitation_key for these forms of exploitation: each form's code and its
+    parent's (the list filter for a form finds the forms under it too). Pass terms with their parent read."""
+    codes: set[str] = set()
+    for term in terms:
+        codes.add(term.code)
+        if term.parent_id:
+            codes.add(term.parent.code)
+    return f"|{'|'.join(sorted(codes))}|" if codes else ""
+
+
 class Case(PublicModel):
     class Source(models.TextChoices):
         POLICE = "police", _("Policía")
@@ -62,6 +73,9 @@ class Case(PublicModel):
     version = models.PositiveIntegerField(default=1, editable=False)
     # denormalised for list filters on 300,000 cases; kept true by the services
     has_minor_victim = models.BooleanField(default=False, editable=False)
+    # the victims' forms of exploitation and the forms they fall under, as "|code|code|" (exploitation_key): the
+    # list filter tests the row it reads anyway, not an EXISTS over every victim's forms (issue #16)
+    exploitation_key = models.TextField(default="", blank=True, editable=False)
     # the last day of the current stage's legal term (sistra.core.selectors.stage_term), stored so that the
     # list filters and the deadline overviews read an index instead of computing it for every case
     next_deadline_on = models.DateField(_("vence el"), null=True, blank=True, editable=False)

@@ -36,7 +36,7 @@ from sistra.people.indexes import person_word_tokens
 from sistra.people.matching.registry import person_features, stored_keys
 from sistra.people.models import IdentityDocument, Person, PersonMatchKey, PersonSearchToken
 
-from .models import Case, CaseDefendant, CaseEvent, CasePlace, CaseVictim, Charge
+from .models import Case, CaseDefendant, CaseEvent, CasePlace, CaseVictim, Charge, exploitation_key
 from .services import ARCHIVE_STAGE, CLOSING_STAGES, INITIAL_STAGE, _victim_is_minor
 
 FIRST_YEAR = 2009
@@ -375,7 +375,9 @@ class _Reference:
             raise SeedError("Faltan los artículos penales de trata de personas: aplique las migraciones.")
         self.earliest_facts = max(EARLIEST_FACTS, min(a.valid_from for a in self.articles))
         terms = defaultdict(list)
-        for term in Term.objects.filter(is_active=True).order_by("vocabulary", "sort_order", "code"):
+        for term in Term.objects.filter(is_active=True).select_related("parent").order_by(
+            "vocabulary", "sort_order", "code"
+        ):
             terms[term.vocabulary].append(term)
         self.exploitation_terms = {t.code: t for t in terms[Term.Vocabulary.EXPLOITATION]}
         self.exploitation = self._exploitation_by_category(terms[Term.Vocabulary.EXPLOITATION])
@@ -779,6 +781,7 @@ class _Generator:
             )
             victims.append((pplan, victim, victim_forms, controls))
         case.has_minor_victim = any(v.is_minor for _p, v, _f, _c in victims)
+        case.exploitation_key = exploitation_key(form for _p, _v, forms, _c in victims for form in forms)
 
         defendants = []
         n_defendants = _pick(rng, [(0, 12), (1, 48), (2, 22), (3, 10), (rng.randint(4, 7), 8)])

@@ -15,12 +15,22 @@ from sistra.accounts.models import Agency
 from sistra.accounts.types import Actor
 from sistra.audit.models import ChangeEvent
 from sistra.audit.services import record_change, snapshot
-from sistra.core.models import Country, PenalArticle, ProceduralStage
+from sistra.core.models import Country, PenalArticle, ProceduralStage, Term
 from sistra.core.selectors import stage_term
 from sistra.core.validation import ConflictError, check_not_future, check_order, fmt, raise_if
 
 from .access import active_shares, can_transfer_case
-from .models import Case, CaseDefendant, CaseEvent, CaseParty, CasePlace, CaseShare, CaseVictim, Charge
+from .models import (
+    Case,
+    CaseDefendant,
+    CaseEvent,
+    CaseParty,
+    CasePlace,
+    CaseShare,
+    CaseVictim,
+    Charge,
+    exploitation_key,
+)
 
 INITIAL_STAGE = "denuncia"
 ARCHIVE_STAGE = "archivo"
@@ -66,11 +76,16 @@ def _touch(case: Case) -> None:
     case.refresh_from_db(fields=["version", "updated_at"])
 
 
-def _refresh_minor_flag(case: Case) -> None:
+def _refresh_victim_flags(case: Case) -> None:
+    """has_minor_victim and exploitation_key from the case's victims as they are now."""
     has_minor = case.victims.filter(is_minor=True).exists()
+    forms = Term.objects.filter(pk__in=CaseVictim.exploitation_forms.through.objects.filter(
+        casevictim__case=case).values("term_id")).select_related("parent")
+    key = exploitation_key(forms)
     # compare with the row, not the caller's instance, which may be stale
-    Case.objects.filter(pk=case.pk).exclude(has_minor_victim=has_minor).update(has_minor_victim=has_minor)
-    case.has_minor_victim = has_minor
+    Case.objects.filter(pk=case.pk).exclude(has_minor_victim=has_minor, exploitation_key=key).update(
+        has_minor_victim=has_minor, exploitation_key=key)
+    case.has_minor_victim, case.exploitation_key = has_minor, key
 
 
 @transaction.atomic
@@ -421,7 +436,7 @@ def victim_add(
     )
     victim.exploitation_forms.set(exploitation_forms)
     victim.control_methods.set(control_methods)
-    _refresh_minor_flag(case)
+    _refresh_victim_flags(case)
     _touch(case)
     after = snapshot(victim)
     after["exploitation_forms"] = sorted(t.code for t in exploitation_forms)
@@ -437,7 +452,7 @@ def victim_remove(*, actor: Actor, victim: CaseVictim) -> None:
     record_change(actor=actor, action="delete", instance=victim, root=case, before=snapshot(victim),
                   summary=_("Víctima retirada: %(code)s") % {"code": victim.person.code})
     victim.delete()
-    _refresh_minor_flag(case)
+    _refresh_victim_flags(case)
     _touch(case)
 
 

@@ -7,9 +7,17 @@ from django.utils import timezone
 
 from sistra.accounts.models import Agency
 from sistra.audit.models import ChangeEvent
-from sistra.cases.models import Case, CaseDefendant, CaseEvent, CasePlace, CaseVictim, Charge
+from sistra.cases.models import (
+    Case,
+    CaseDefendant,
+    CaseEvent,
+    CasePlace,
+    CaseVictim,
+    Charge,
+    exploitation_key,
+)
 from sistra.cases.seed import SeedError, seed_cases
-from sistra.core.models import DistritoFiscal, ProceduralStage
+from sistra.core.models import DistritoFiscal, ProceduralStage, Term
 from sistra.core.testing import AgencyFactory
 from sistra.people.models import IdentityDocument, Person
 from sistra.people.validators import clean_dni
@@ -169,6 +177,8 @@ def test_minor_flag_matches_the_victims(seeded):
                 assert victim.person.age_on(victim.case.facts_date_from) == victim.age_at_exploitation
     for case in Case.objects.all():
         assert case.has_minor_victim == case.victims.filter(is_minor=True).exists()
+        forms = Term.objects.filter(pk__in=case.victims.values("exploitation_forms")).select_related("parent")
+        assert case.exploitation_key == exploitation_key(forms)
     assert Case.objects.filter(has_minor_victim=True).exists()
     assert Case.objects.filter(has_minor_victim=False).exists()
 

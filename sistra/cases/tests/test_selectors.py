@@ -105,6 +105,46 @@ def test_it_filters_by_form_of_exploitation_including_its_child_terms(prosecutor
     assert listed(prosecutor, exploitation="explotacion_sexual") == []
 
 
+def test_the_stored_key_follows_the_victims_and_the_migration_fills_it(prosecutor):
+    """Case.exploitation_key, which the filter reads, is kept by victim_add/victim_remove and filled by
+    migration 0008 from the victims' forms of existing cases."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from sistra.cases.models import Case
+    from sistra.cases.services import victim_remove
+
+    case = make_case(actor=prosecutor, number="K-1")
+    ana = victim_add(actor=prosecutor, case=case, person=make_person(actor=prosecutor, first_names="Ana"),
+                     exploitation_forms=[term("laboral_mineria"), term("explotacion_sexual")])
+    luz = victim_add(actor=prosecutor, case=case, person=make_person(actor=prosecutor, first_names="Luz"),
+                     exploitation_forms=[term("laboral_agricultura")])
+    key = "|explotacion_sexual|forced_labour|laboral_agricultura|laboral_mineria|sexual_exploitation|"
+    assert Case.objects.get(pk=case.pk).exploitation_key == case.exploitation_key == key
+    victim_remove(actor=prosecutor, victim=ana)
+    assert Case.objects.get(pk=case.pk).exploitation_key == "|forced_labour|laboral_agricultura|"
+    assert listed(prosecutor, exploitation="sexual_exploitation") == []
+    assert listed(prosecutor, exploitation="forced_labour") == ["K-1"]
+    victim_remove(actor=prosecutor, victim=luz)
+    assert Case.objects.get(pk=case.pk).exploitation_key == ""
+    assert listed(prosecutor, exploitation="forced_labour") == []
+
+    victim_add(actor=prosecutor, case=case, person=make_person(actor=prosecutor, first_names="Rosa"),
+               exploitation_forms=[term("laboral_mineria"), term("explotacion_sexual")])
+    Case.objects.update(exploitation_key="")
+    migration = importlib.import_module("sistra.cases.migrations.0008_case_exploitation_key")
+    # the migration's own function, given what it uses of a schema editor (SQLite's cannot open in a test's
+    # transaction)
+    editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
+    migration.fill(apps, editor)
+    assert Case.objects.get(pk=case.pk).exploitation_key == (
+        "|explotacion_sexual|forced_labour|laboral_mineria|sexual_exploitation|")
+    assert listed(prosecutor, exploitation="forced_labour") == ["K-1"]
+
+
 def test_it_filters_by_minor_victim(prosecutor):
     minor = make_case(actor=prosecutor, number="A-1")
     adult = make_case(actor=prosecutor, number="A-2")
