@@ -13,7 +13,7 @@ from django.http import Http404
 
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor
-from sistra.people.access import can_see_identity
+from sistra.people.access import can_see_identity, identity_persons_among
 
 from .models import AssistanceCase, Referral
 
@@ -186,5 +186,6 @@ def can_see_assistance_case_identity(actor: Actor, case: AssistanceCase) -> bool
 def assistance_cases_whose_identity_is_visible(actor: Actor, uuids: set) -> set:
     if not uuids or not can_see_identity(actor):
         return set()
-    cases = AssistanceCase.objects.filter(uuid__in=uuids).select_related("person")
-    return {c.uuid for c in cases if can_see_identity(actor, c.person)}
+    cases = list(AssistanceCase.objects.filter(uuid__in=uuids).values_list("uuid", "person_id"))
+    seen = set(identity_persons_among(actor, sorted({person for _uuid, person in cases})))
+    return {uuid for uuid, person in cases if person in seen}

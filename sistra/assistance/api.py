@@ -16,7 +16,7 @@ from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access
 from sistra.core.api import code_field, query_filters, region_of
 from sistra.core.models import Country, Ubigeo, localized
-from sistra.people.access import can_see_identity
+from sistra.people.access import can_see_identity, identity_persons_among
 from sistra.people.api import age_band
 
 from . import access, selectors, services
@@ -107,7 +107,10 @@ class AssistanceCaseSerializer(serializers.ModelSerializer):
                   "identification_channel", "identified_on", "owner_agency", "closed_on", "closure_reason", "person"]
 
     def get_person(self, obj) -> dict:
-        return person_block(obj.person, identity=can_see_identity(self.context["request"].user, obj.person))
+        seen = self.context.get("identity_seen")  # a list's persons, asked at once
+        identity = (obj.person_id in seen) if seen is not None else can_see_identity(self.context["request"].user,
+                                                                                      obj.person)
+        return person_block(obj.person, identity=identity)
 
 
 class ReferralCreateSerializer(serializers.Serializer):
@@ -173,11 +176,13 @@ class AssistanceCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        data = self.get_serializer(page, many=True).data
+        # whose identity the user may see, asked once for the page rather than twice for each row
+        seen = set(identity_persons_among(request.user, sorted({case.person_id for case in page})))
+        data = self.get_serializer(page, many=True, context={**self.get_serializer_context(),
+                                                             "identity_seen": seen}).data
         with transaction.atomic():
             for case in page:
-                _log_identity(request.user, case, case.person, shown=can_see_identity(request.user, case.person),
-                              detail="API")
+                _log_identity(request.user, case, case.person, shown=case.person_id in seen, detail="API")
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):

@@ -11,6 +11,7 @@ from django.http import Http404
 from sistra.accounts.capabilities import Capability, has_capability
 from sistra.accounts.types import Actor
 from sistra.core.db import id_rows
+from sistra.core.kept import KeptCondition
 
 from .models import Person
 
@@ -24,10 +25,24 @@ def register_person_visibility(provider: Callable[[object], Q]) -> None:
         PERSON_VISIBILITY_PROVIDERS.append(provider)
 
 
+def _rule_key(actor: Actor) -> tuple:
+    """Everything the rules below and their providers depend on: the agency and what the role may do (the
+    providers ask has_capability and the agency, nothing else of the user, and read nothing from the database:
+    the rules are kept compiled per process, see sistra.core.kept)."""
+    return (actor.agency_id, getattr(actor, "role", None), bool(getattr(actor, "is_active", False)),
+            bool(getattr(actor, "is_authenticated", False)))
+
+
 def visible_persons(actor: Actor) -> QuerySet[Person]:
     if not has_capability(actor, Capability.PERSON_VIEW) or not actor.agency_id:
         return Person.objects.none()
-    return Person.objects.filter(identity_condition(actor) | _shared_condition(actor, identity=False))
+    return Person.objects.filter(KeptCondition(Person, ("visible", _rule_key(actor)), lambda: visible_rule(actor)))
+
+
+def visible_rule(actor: Actor) -> Q:
+    """The persons the agency may see at all: those whose identity it may see and those shared under a
+    pseudonym. Built afresh; visible_persons keeps it compiled."""
+    return identity_rule(actor) | _shared_condition(actor, identity=False)
 
 
 def _shared_condition(actor: Actor, *, identity: bool | None) -> Q:
@@ -38,7 +53,13 @@ def _shared_condition(actor: Actor, *, identity: bool | None) -> Q:
 
 def identity_condition(actor: Actor) -> Q:
     """Persons whose identity the agency may see: its own, those of its cases/contacts/assistance (the
-    registered providers) and those shared with identity."""
+    registered providers) and those shared with identity. A condition over Person, compiled once per process
+    for each agency and role (sistra.core.kept)."""
+    return Q(KeptCondition(Person, ("identity", _rule_key(actor)), lambda: identity_rule(actor)))
+
+
+def identity_rule(actor: Actor) -> Q:
+    """identity_condition's tree, built afresh."""
     condition = Q(owner_agency_id=actor.agency_id) | _shared_condition(actor, identity=True)
     for provider in PERSON_VISIBILITY_PROVIDERS:
         condition |= provider(actor)
@@ -83,9 +104,23 @@ def identity_persons_among(actor: Actor, ids) -> list[int]:
     # holds the name)
     given = Person.objects.filter(pk__in=id_rows(ids))
     found: set[int] = set()
-    for alternative in _alternatives(identity_condition(actor)):
+    for alternative in _kept_alternatives(actor):
         found.update(given.filter(alternative).order_by().values_list("pk", flat=True))
     return sorted(found)
+
+
+# how many alternatives identity_rule has, per rule key
+_alternative_counts: dict[tuple, int] = {}
+
+
+def _kept_alternatives(actor: Actor) -> list[Q]:
+    """identity_rule's alternatives, each kept compiled (the tree is built only the first time per key)."""
+    key = _rule_key(actor)
+    count = _alternative_counts.get(key)
+    if count is None:
+        count = _alternative_counts[key] = len(_alternatives(identity_rule(actor)))
+    return [Q(KeptCondition(Person, ("identity", key, n), lambda n=n: _alternatives(identity_rule(actor))[n]))
+            for n in range(count)]
 
 
 def can_see_identity(actor: Actor, person: Person | None = None) -> bool:
@@ -102,10 +137,11 @@ def can_see_identity(actor: Actor, person: Person | None = None) -> bool:
 
 def persons_whose_identity_is_visible(actor: Actor, uuids: set) -> set:
     """Of these persons' uuids, those whose identity the actor may see (the audit history's masking rule): no
-    query without the capability, one query plus at most one per person otherwise."""
+    query without the capability; otherwise one query for the ids, then the rule asked for them all at once."""
     if not uuids or not can_see_identity(actor):
         return set()
-    return {p.uuid for p in Person.objects.filter(uuid__in=uuids) if can_see_identity(actor, p)}
+    persons = dict(Person.objects.filter(uuid__in=uuids).values_list("pk", "uuid"))
+    return {persons[pk] for pk in identity_persons_among(actor, sorted(persons))}
 
 
 def access_person(actor: Actor, person_uuid, *, write: bool = False, related: tuple[str, ...] = ()) -> Person:

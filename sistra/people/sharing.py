@@ -5,6 +5,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from .models import Person, PersonShare
 
 def active_person_shares(agency_id, *, identity: bool | None = None) -> QuerySet[PersonShare]:
     qs = PersonShare.objects.filter(agency_id=agency_id, revoked_at__isnull=True).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        Q(expires_at__isnull=True) | Q(expires_at__gt=Now())
     )
     if identity is not None:
         qs = qs.filter(include_identity=identity)
