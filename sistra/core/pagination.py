@@ -23,7 +23,11 @@ class BoundedPaginator(Paginator):
     def count(self) -> int:
         """The rows counted: at most `limit` + 1, the one more telling that there are more (and making one
         more page, whose link asks for a count that goes further)."""
-        found = self.object_list[: self.limit + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):  # which rows are counted does not matter, only how many: no sort
+            found = rows.order_by()[: self.limit + 1].count()
+        else:  # a list already read (an API answer built in Python)
+            found = len(rows[: self.limit + 1])
         self.truncated = found > self.limit
         return found
 

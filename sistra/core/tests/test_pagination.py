@@ -34,3 +34,10 @@ def test_a_page_past_the_end_or_not_a_number_is_the_last_or_the_first(agencies):
     assert bounded_page(agencies, 5, "x").number == 1
     assert bounded_page(agencies, 5, None).number == 1
     assert PAGES_AHEAD * 25 >= 1000  # the first page of a list counts at least a thousand rows
+
+
+def test_a_list_already_read_is_bounded_too(monkeypatch):
+    monkeypatch.setattr("sistra.core.pagination.PAGES_AHEAD", 1)
+    page = bounded_page(list(range(30)), 5, "1")
+    assert page.paginator.count == 11 and page.paginator.truncated and list(page) == [0, 1, 2, 3, 4]
+    assert bounded_page(list(range(30)), 5, "6").paginator.count == 30
