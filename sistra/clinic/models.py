@@ -272,7 +272,8 @@ class Consultation(PublicModel):
         verbose_name = _("consulta")
         verbose_name_plural = _("consultas")
         constraints = _range_checks("consultation")
-        indexes = [models.Index(fields=["agency", "attended_on"], name="consult_agency_day_idx")]
+        # the list reads the newest first, many a day: the id breaks the ties inside the index, not in a sort
+        indexes = [models.Index(fields=["agency", "attended_on", "id"], name="consult_agency_day_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_service_display()} {self.attended_on}"

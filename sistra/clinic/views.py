@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sistra.audit.models import AccessLog
 from sistra.audit.services import log_access
+from sistra.core.pagination import bounded_page
 
 from . import access, exports, selectors, sync
 from .models import Device
@@ -50,8 +51,16 @@ def consultation_list(request):
     _team(request)
     if not access.is_clinical(request.user):
         raise Http404
-    consultations = selectors.consultation_list(request.user)[:200]
-    return render(request, "clinic/consultation_list.html", {"consultations": consultations})
+    # 25 a page, the count bounded (sistra.core.pagination); only the columns shown are read: a patient's person
+    # row carries her encrypted names, which this list never shows
+    consultations = (selectors.consultation_list(request.user).select_related(None)
+                     .select_related("patient__person", "community").only(*LIST_COLUMNS))
+    page_obj = bounded_page(consultations, PAGE_SIZE, request.GET.get("page"))
+    return render(request, "clinic/consultation_list.html", {"consultations": page_obj, "page_obj": page_obj})
+
+
+PAGE_SIZE = 25
+LIST_COLUMNS = ("uuid", "attended_on", "service", "reason", "diagnoses", "patient__person__code", "community__name")
 
 
 @require_GET

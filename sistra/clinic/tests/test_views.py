@@ -46,6 +46,20 @@ def test_the_consultation_list_never_shows_the_screening(client, screened, denti
     assert "Conversación en privado" not in content and "Posible víctima" not in content
 
 
+def test_the_consultation_list_pages_the_newest_first(client, nurse, dentist, huepetuhe, monkeypatch):
+    # at the design scale the list read 200 consultations with their patients' encrypted person rows (53 ms)
+    monkeypatch.setattr("sistra.clinic.views.PAGE_SIZE", 2)
+    patient = register(nurse, huepetuhe)
+    for reason in ("Primera", "Segunda", "Tercera"):  # one day: the latest recorded first
+        consult(nurse, patient, reason=reason)
+    client.force_login(dentist)
+    first = client.get(reverse("clinic:consultations")).content.decode()
+    assert "Tercera" in first and "Segunda" in first and "Primera" not in first
+    assert "Página 1 de 2" in first and patient.person.code in first
+    second = client.get(reverse("clinic:consultations"), {"page": 2}).content.decode()
+    assert "Primera" in second and "Segunda" not in second
+
+
 def test_the_driver_has_no_consultation_list_or_export(client, driver, screened):
     client.force_login(driver)
     assert client.get(reverse("clinic:consultations")).status_code == 404
