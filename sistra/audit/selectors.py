@@ -8,10 +8,12 @@ per-agency. Auditors see persons only by their pseudonym: nothing here reads a n
 import datetime
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sistra.accounts.capabilities import Capability, has_capability
@@ -142,6 +144,11 @@ def case_numbers(uuids) -> dict:
 
 
 def model_name(label: str) -> str:
+    return _model_name(label, get_language())
+
+
+@lru_cache(maxsize=512)
+def _model_name(label: str, language: str | None) -> str:
     try:
         return str(apps.get_model(label)._meta.verbose_name)
     except (LookupError, ValueError):
@@ -160,7 +167,12 @@ EXTRA_FIELD_LABELS = {
 
 def field_labels(label: str, names) -> list[str]:
     """Readable names of the fields read: the record's own, else the person's (identity reads are about
-    persons)."""
+    persons). Translated once per process, model, fields and language (a page of the log asked ~50 times)."""
+    return list(_field_labels(label, tuple(names or ()), get_language()))
+
+
+@lru_cache(maxsize=4096)
+def _field_labels(label: str, names: tuple, language: str | None) -> tuple[str, ...]:
     models = []
     for candidate in (label, "people.person"):
         try:
@@ -168,7 +180,7 @@ def field_labels(label: str, names) -> list[str]:
         except (LookupError, ValueError):
             pass
     labels = []
-    for name in names or []:
+    for name in names:
         text = EXTRA_FIELD_LABELS.get(name)
         for model in models:
             if text is not None:
@@ -178,7 +190,7 @@ def field_labels(label: str, names) -> list[str]:
             except FieldDoesNotExist:
                 continue
         labels.append(str(text if text is not None else name))
-    return labels
+    return tuple(labels)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sistra.core.api import capability_required, query_filters
 from .forms import StatsFilterForm
 from .indicators import national_plan_indicators
 from .models import OpenDataRelease
+from .pagecache import run_cached
 from .selectors import available_years, latest_run, load_figures
 from .sources import SOURCES
 
@@ -70,20 +71,9 @@ class FiguresView(APIView):
             raise serializers.ValidationError(
                 {"figuras": [_("Cifras desconocidas: %(codes)s") % {"codes": ", ".join(unknown)}]}
             )
-        data = load_figures(run, filters, asked or known)
-        out = {}
-        for code, figure_data in data.items():
-            entry = {
-                "title": str(figure_data.figure.title),
-                "unit": figure_data.figure.unit,
-                "available": figure_data.available,
-            }
-            if figure_data.available:
-                if figure_data.figure.distribution:
-                    entry["median"] = {k: figure_data.median(k) for k in figure_data.totals()}
-                entry["totals"] = figure_data.totals()
-                entry["by_year"] = {str(y): keys for y, keys in figure_data.by_year_and_key().items()}
-            out[code] = entry
+        # the same run, filters and figures give the same answer until the next refresh (sistra.stats.pagecache)
+        out = run_cached(run, ("api-figures", tuple(sorted(filters.query().items())), tuple(asked or known)),
+                         lambda: _figures(run, filters, asked or known))
         return Response(
             {
                 "data_as_of": timezone.localtime(run.started_at).isoformat() if run else None,
@@ -91,6 +81,24 @@ class FiguresView(APIView):
                 "figures": out,
             }
         )
+
+
+def _figures(run, filters, codes) -> dict:
+    data = load_figures(run, filters, codes)
+    out = {}
+    for code, figure_data in data.items():
+        entry = {
+            "title": str(figure_data.figure.title),
+            "unit": figure_data.figure.unit,
+            "available": figure_data.available,
+        }
+        if figure_data.available:
+            if figure_data.figure.distribution:
+                entry["median"] = {k: figure_data.median(k) for k in figure_data.totals()}
+            entry["totals"] = figure_data.totals()
+            entry["by_year"] = {str(y): keys for y, keys in figure_data.by_year_and_key().items()}
+        out[code] = entry
+    return out
 
 
 class IndicatorsQuerySerializer(serializers.Serializer):

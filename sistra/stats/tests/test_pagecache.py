@@ -99,3 +99,26 @@ def test_the_indicators_are_computed_once_per_run_year_and_filters(client, analy
 
     assert tables[0] == tables[1] and "PN-01" in tables[0]
     assert len(computed) == 2
+
+
+def test_the_figures_api_is_built_once_per_run_and_filters(analyst, prosecutor, run, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from sistra.stats import api
+
+    built = []
+    original = api.load_figures
+    monkeypatch.setattr(api, "load_figures", lambda *a: built.append(a) or original(*a))
+    client = APIClient()
+    client.force_authenticate(analyst)
+
+    def cases_total(**params):
+        body = client.get("/api/v1/estadisticas/cifras/", {"figuras": "cases_total", **params}).json()
+        return sum(body["figures"]["cases_total"]["totals"].values())
+
+    first, again, filtered = cases_total(), cases_total(), cases_total(departamento="17")
+    assert first == again and len(built) == 2  # the list without filters once, then with one
+    make_case(actor=prosecutor, number="C-NUEVO-API")
+    assert cases_total() == first
+    refresh_aggregates()
+    assert cases_total() == first + 1 == Case.objects.count() and filtered <= first
