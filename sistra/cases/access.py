@@ -85,6 +85,16 @@ def cases_whose_identity_is_visible(actor: Actor, uuids: set) -> set:
     return {c.uuid for c in Case.objects.filter(uuid__in=uuids) if can_see_case_identity(actor, c)}
 
 
+def can_edit_case(actor: Actor, case: Case) -> bool:
+    """For a case already fetched: whether access_case(write=True) would give it too. The case's own agencies
+    (owner, fiscalía) are known from the row; only a read-write share needs the database."""
+    if not has_capability(actor, Capability.CASE_EDIT) or not actor.agency_id:
+        return False
+    if actor.agency_id in (case.owner_agency_id, case.fiscalia_id):
+        return True
+    return writable_cases(actor).filter(pk=case.pk).exists()
+
+
 def can_share_case(actor: Actor, case: Case) -> bool:
     return has_capability(actor, Capability.CASE_SHARE) and case.owner_agency_id == actor.agency_id
 

@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -105,25 +105,33 @@ def case_list(actor: Actor, filters: CaseFilters, *, search_names: bool = True) 
     return qs.order_by("-complaint_date", "-id")
 
 
-def case_detail(case: Case) -> Case:
-    """The case with everything its detail page shows, in a fixed number of queries."""
+def case_detail(case: Case, *, reread: bool = True) -> Case:
+    """The case with everything its detail page shows, in a fixed number of queries. `reread=False` for a case
+    just read by access_case (with its fiscalía, distrito, stage and owner): its parts are added to it."""
+    if not reread:
+        prefetch_related_objects([case], *_detail_parts())
+        return case
     return (
         Case.objects.select_related("fiscalia", "distrito_fiscal", "current_stage", "owner_agency")
-        .prefetch_related(
-            Prefetch("charges", queryset=Charge.objects.select_related("article", "defendant__person")),
-            Prefetch("victims", queryset=CaseVictim.objects.select_related(
-                "person", "nationality", "recruitment_method").prefetch_related(
-                "exploitation_forms", "control_methods")),
-            Prefetch("defendants", queryset=CaseDefendant.objects.select_related("person", "role")),
-            Prefetch("other_parties", queryset=CaseParty.objects.select_related("person")),
-            Prefetch("places", queryset=CasePlace.objects.select_related(
-                "ubigeo__parent__parent", "country")),
-            Prefetch("events", queryset=CaseEvent.objects.select_related(
-                "stage_from", "stage_to", "created_by").order_by("-date", "-id")),
-            "shares__agency",
-            "related_cases",
-        )
+        .prefetch_related(*_detail_parts())
         .get(pk=case.pk)
+    )
+
+
+def _detail_parts() -> tuple:
+    return (
+        Prefetch("charges", queryset=Charge.objects.select_related("article", "defendant__person")),
+        Prefetch("victims", queryset=CaseVictim.objects.select_related(
+            "person", "nationality", "recruitment_method").prefetch_related(
+            "exploitation_forms", "control_methods")),
+        Prefetch("defendants", queryset=CaseDefendant.objects.select_related("person", "role")),
+        Prefetch("other_parties", queryset=CaseParty.objects.select_related("person")),
+        Prefetch("places", queryset=CasePlace.objects.select_related(
+            "ubigeo__parent__parent", "country")),
+        Prefetch("events", queryset=CaseEvent.objects.select_related(
+            "stage_from", "stage_to", "created_by").order_by("-date", "-id")),
+        "shares__agency",
+        "related_cases",
     )
 
 

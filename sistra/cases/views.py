@@ -24,7 +24,14 @@ from sistra.core.pagination import bounded_page
 from sistra.people.access import visible_persons
 
 from . import selectors, services
-from .access import access_case, can_see_case_identity, can_share_case, can_transfer_case, writable_cases
+from .access import (
+    access_case,
+    can_edit_case,
+    can_see_case_identity,
+    can_share_case,
+    can_transfer_case,
+    writable_cases,
+)
 from .attachments import attachments_for
 from .forms import (
     AssignProsecutorForm,
@@ -158,16 +165,17 @@ def _log_names_shown(user, case: Case, persons) -> None:
                     purpose=AccessLog.Purpose.CASE_WORK, detail=case.number)
 
 
-def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, **bound_forms):
+def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, reread: bool = True,
+                   **bound_forms):
     """The case page. A section form is rendered only where it must be seen open: the bound (refused or
     searched) form passed in, with its messages and values where they belong; the person forms when
     ?persona= brings back a person to pick; the one ?formulario= asks for (how a browser without JavaScript
     opens a form). Every other form the user may use is a closed <details> that loads it when opened
     (case_section_form), which spares the page the rendering of some forty fields (decision 0221)."""
     user = request.user
-    case = selectors.case_detail(case)
+    case = selectors.case_detail(case, reread=reread)
     identity = can_see_case_identity(user, case)
-    can_write = writable_cases(user).filter(pk=case.pk).exists()
+    can_write = can_edit_case(user, case)
     can_share = can_share_case(user, case)
     can_transfer = can_transfer_case(user, case)
     today = timezone.localdate()
@@ -211,7 +219,7 @@ def _render_detail(request, case: Case, *, status: int = 200, outcome_for=None, 
 @never_cache
 def case_detail(request, case_uuid):
     case = access_case(request.user, case_uuid)
-    return _render_detail(request, case)
+    return _render_detail(request, case, reread=False)  # just read, with what the page shows of it
 
 
 @never_cache

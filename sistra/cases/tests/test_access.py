@@ -8,6 +8,7 @@ from django.utils import timezone
 from sistra.accounts.capabilities import Role
 from sistra.cases.access import (
     access_case,
+    can_edit_case,
     can_see_case_identity,
     can_share_case,
     visible_cases,
@@ -191,3 +192,18 @@ def test_a_read_write_share_lets_the_agency_working_the_case_see_a_minor(prosecu
     assert can_see_identity(police_officer, minor)
     # the owning fiscalía always does
     assert can_see_case_identity(prosecutor, minor_case)
+
+
+def test_can_edit_case_agrees_with_access_case_for_write(prosecutor, teammate, outsider, police_officer, analyst,
+                                                          case, django_assert_max_num_queries):
+    # the case page asks can_edit_case on the case it has read: the case's own agencies need no query
+    reader = UserFactory(role=Role.PROSECUTOR, agency=police_officer.agency, username="otra.lectora")
+    case_share(actor=prosecutor, case=case, agency=outsider.agency, level=CaseShare.Level.WRITE, reason="Apoyo")
+    case_share(actor=prosecutor, case=case, agency=police_officer.agency, level=CaseShare.Level.READ,
+               reason="Consulta")
+    everyone = (prosecutor, teammate, outsider, police_officer, reader, analyst)
+    for user in everyone:
+        assert can_edit_case(user, case) == can_write(user, case), user.username
+    with django_assert_max_num_queries(0):
+        assert can_edit_case(prosecutor, case) and can_edit_case(teammate, case)
+        assert not can_edit_case(analyst, case)
