@@ -96,8 +96,9 @@ class Case(PublicModel):
         ]
         indexes = [
             models.Index(fields=["owner_agency", "-complaint_date"], name="case_owner_date_idx"),
-            # the list's order: the first page is read straight from this index
-            models.Index(fields=["-complaint_date", "-id"], name="case_list_order_idx"),
+            # the list's order: the first page is read straight from this index, and a deep page's ids from it
+            # alone (the agencies that see a case are in it: an index-only scan, sistra.core.pagination)
+            models.Index(fields=["-complaint_date", "-id", "owner_agency", "fiscalia"], name="case_list_order_idx"),
             models.Index(fields=["distrito_fiscal", "status"], name="case_df_status_idx"),
             models.Index(fields=["current_stage"], name="case_stage_idx"),
             models.Index(fields=["number"], name="case_number_idx"),

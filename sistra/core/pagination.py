@@ -6,8 +6,16 @@ says "más de N" beyond: the cost is bounded by the page number, not by the size
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+from sistra.core.db import id_rows
 
 PAGES_AHEAD = 40  # at 25 rows a page: up to 1,000 rows counted from the first page
+
+
+# from this many rows skipped on, a page reads its rows' ids first and then the rows (a "late row lookup"): the
+# rows skipped are read from the list's index alone, not each from the table with whatever it is joined to
+LATE_ROWS_FROM = 500
 
 
 class BoundedPaginator(Paginator):
@@ -32,6 +40,15 @@ class BoundedPaginator(Paginator):
         return found
 
     truncated = False
+
+    def page(self, number):
+        page = super().page(number)
+        rows = page.object_list
+        if (page.start_index() - 1) >= LATE_ROWS_FROM and isinstance(rows, QuerySet):
+            ids = list(rows.values_list("pk", flat=True))
+            found = {row.pk: row for row in self.object_list.order_by().filter(pk__in=id_rows(ids))}
+            page.object_list = [found[pk] for pk in ids if pk in found]
+        return page
 
     @property
     def known_pages(self) -> int:

@@ -41,3 +41,17 @@ def test_a_list_already_read_is_bounded_too(monkeypatch):
     page = bounded_page(list(range(30)), 5, "1")
     assert page.paginator.count == 11 and page.paginator.truncated and list(page) == [0, 1, 2, 3, 4]
     assert bounded_page(list(range(30)), 5, "6").paginator.count == 30
+
+
+def test_a_deep_page_reads_its_ids_first_and_keeps_the_order(agencies, monkeypatch):
+    monkeypatch.setattr("sistra.core.pagination.LATE_ROWS_FROM", 10)
+    ordered = agencies.order_by("-code")
+    with CaptureQueriesContext(connection) as queries:
+        deep = list(bounded_page(ordered, 5, "3"))
+    assert [a.code for a in deep] == [a.code for a in ordered[10:15]]
+    assert any("OFFSET 10" in q["sql"] and "accounts_agency\".\"name\"" not in q["sql"] for q in queries)
+    with CaptureQueriesContext(connection) as queries:
+        shallow = [a.code for a in bounded_page(ordered, 5, "2")]
+    assert shallow == [a.code for a in ordered[5:10]]
+    rows = [q["sql"] for q in queries if "OFFSET 5" in q["sql"]]
+    assert len(rows) == 1 and "accounts_agency\".\"name\"" in rows[0]  # read in one statement, as before
