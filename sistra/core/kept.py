@@ -10,7 +10,8 @@ table it tests. `KeptCondition` compiles it there the first time and gives the s
 Who builds a kept condition promises: the builder reads nothing from the database (a row read while building
 would be frozen in the SQL) and uses the database's clock (`Now()`) rather than Python's (a parameter holding
 the time would be frozen too). The second promise is checked: a condition is kept only when built and compiled
-twice it gives the same SQL and parameters, none of them a date or a time. Tests check the first for every builder (no query while building).
+twice it gives the same SQL and parameters, none of them a date or a time. Tests check the first for every
+builder (no query while building).
 """
 
 from __future__ import annotations
