@@ -7,8 +7,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from sistra.audit.models import ChangeEvent
 from sistra.clinic import access, services
@@ -153,3 +154,14 @@ def test_seed_command_refuses_consultations_without_a_clinic_team():
     with pytest.raises(CommandError, match="No hay un equipo de la clínica móvil"):
         call_command("seed", consultations=10, stdout=StringIO())
     assert not Consultation.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the seeder maintains the tables on PostgreSQL only")
+def test_seed_leaves_the_tables_it_wrote_analyzed(agency, team):
+    # the patients' persons bring word-index rows: their statistics (and, outside a transaction, their visibility
+    # map) must not wait for autovacuum, which some servers run without
+    with CaptureQueriesContext(connection) as queries:
+        seed_consultations(count=30, seed=5, today=TODAY, agency=agency)
+    maintained = {q["sql"].split()[-1].strip('"') for q in queries if q["sql"].startswith(("ANALYZE", "VACUUM"))}
+    assert {"people_person", "people_personsearchtoken", "people_personmatchkey", "clinic_consultation",
+            "clinic_patient"} <= maintained
