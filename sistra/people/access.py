@@ -3,6 +3,7 @@ person visible to an agency by registering a provider; the owning agency always 
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -119,8 +120,11 @@ def _kept_alternatives(actor: Actor) -> list[Q]:
     count = _alternative_counts.get(key)
     if count is None:
         count = _alternative_counts[key] = len(_alternatives(identity_rule(actor)))
-    return [Q(KeptCondition(Person, ("identity", key, n), lambda n=n: _alternatives(identity_rule(actor))[n]))
-            for n in range(count)]
+    return [Q(KeptCondition(Person, ("identity", key, n), partial(_alternative, actor, n))) for n in range(count)]
+
+
+def _alternative(actor: Actor, n: int) -> Q:
+    return _alternatives(identity_rule(actor))[n]
 
 
 def can_see_identity(actor: Actor, person: Person | None = None) -> bool:
