@@ -7,6 +7,7 @@ from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 from sistra.core.db import id_rows
 
@@ -44,7 +45,8 @@ class BoundedPaginator(Paginator):
     def page(self, number):
         page = super().page(number)
         rows = page.object_list
-        if (page.start_index() - 1) >= LATE_ROWS_FROM and isinstance(rows, QuerySet):
+        if ((page.start_index() - 1) >= LATE_ROWS_FROM and isinstance(rows, QuerySet)
+                and rows._iterable_class is ModelIterable):  # rows as model instances, not values()
             ids = list(rows.values_list("pk", flat=True))
             found = {row.pk: row for row in self.object_list.order_by().filter(pk__in=id_rows(ids))}
             page.object_list = [found[pk] for pk in ids if pk in found]

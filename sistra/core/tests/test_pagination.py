@@ -55,3 +55,9 @@ def test_a_deep_page_reads_its_ids_first_and_keeps_the_order(agencies, monkeypat
     assert shallow == [a.code for a in ordered[5:10]]
     rows = [q["sql"] for q in queries if "OFFSET 5" in q["sql"]]
     assert len(rows) == 1 and "accounts_agency\".\"name\"" in rows[0]  # read in one statement, as before
+
+
+def test_a_deep_page_of_values_is_read_as_it_is(agencies, monkeypatch):
+    monkeypatch.setattr("sistra.core.pagination.LATE_ROWS_FROM", 10)
+    codes = agencies.order_by("code").values_list("code", flat=True)
+    assert list(bounded_page(codes, 5, "3")) == list(codes[10:15])
