@@ -48,7 +48,9 @@ class BoundedPaginator(Paginator):
         if ((page.start_index() - 1) >= LATE_ROWS_FROM and isinstance(rows, QuerySet)
                 and rows._iterable_class is ModelIterable):  # rows as model instances, not values()
             ids = list(rows.values_list("pk", flat=True))
-            found = {row.pk: row for row in self.object_list.order_by().filter(pk__in=id_rows(ids))}
+            # whole-number keys as one parameter (sistra.core.db.id_rows); others (a ubigeo's code) as a list
+            wanted = id_rows(ids) if all(isinstance(pk, int) for pk in ids) else ids
+            found = {row.pk: row for row in self.object_list.order_by().filter(pk__in=wanted)}
             page.object_list = [found[pk] for pk in ids if pk in found]
         return page
 
