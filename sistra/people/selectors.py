@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from sistra.accounts.types import Actor
 from sistra.core.db import id_rows
@@ -18,7 +19,7 @@ from .indexes import (
     alias_index,
     document_index,
     document_number,
-    query_tokens,
+    query_token,
     whole_word_token,
     words_of,
 )
@@ -155,11 +156,12 @@ def name_holders(text: str, *, limit: int) -> list[int] | None:
 
 def _holders(words: list[str], *, whole: bool = False) -> QuerySet:
     """The person ids holding every word, intersected inside the token table: a subquery read from its (token,
-    person) index alone. With `whole`, a word longer than the indexed prefixes must be held whole."""
+    person) index alone, one index a word (each scan comes in person order: the planner merges them). With
+    `whole`, a word longer than the indexed prefixes must be held whole."""
     holders: QuerySet | None = None
     for word in words:
-        wanted = {whole_word_token(word)} if whole and len(word) > PREFIX_MAX else query_tokens(word)
-        tokens = PersonSearchToken.objects.filter(token__in=wanted)
+        wanted = whole_word_token(word) if whole and len(word) > PREFIX_MAX else query_token(word)
+        tokens = PersonSearchToken.objects.filter(token=wanted)
         if holders is not None:
             tokens = tokens.filter(person_id__in=holders)
         holders = tokens.values("person_id")
@@ -176,16 +178,22 @@ def name_search(text: str, among: Callable[[Any], list[int]] | None = None) -> Q
     with it — through the keyed word indexes (sistra.people.indexes), the names being encrypted — of the whole
     registry, or only those `among` keeps (given the holders' ids, a list or a subquery, it returns the ids
     that may be found). Text with no word left (punctuation, control characters) finds nobody."""
+    found = _found_by_name(text, among)
+    return found if isinstance(found, QuerySet) else Person.objects.filter(pk__in=id_rows(found))
+
+
+def _found_by_name(text: str, among: Callable[[Any], list[int]] | None) -> list[int] | QuerySet[Person]:
+    """name_search's answer: with `among`, the ids it kept (a list, not read back from the database)."""
     words = normalize(text).split()
     if not words:
-        return Person.objects.none()
+        return []
     # driven from the index: the persons holding every word, intersected inside the token table (read from its
     # (token, person) index alone) before any person is tested for visibility — at a million persons "María"
     # alone is held by ~19,000, "María Quispe" by ~700
     holders = _holders(words)
     if all(len(word) <= PREFIX_MAX for word in words):
         # every word whole in the index: the holders are the answer, tested for visibility by one statement
-        return Person.objects.filter(pk__in=holders if among is None else id_rows(among(holders)))
+        return Person.objects.filter(pk__in=holders) if among is None else among(holders)
     # a word longer than the indexed prefixes: the candidates are decrypted and their words compared. They are
     # named by id: given the subquery and a LIMIT, the planner walked the whole primary key in order (1 s for
     # "Jesús Gutiérrez" at a million persons); given the list, it looks each one up
@@ -203,7 +211,7 @@ def name_search(text: str, among: Callable[[Any], list[int]] | None = None) -> Q
                        *(a.alias for a in person.aliases.all()))
         if all(any(w.startswith(word) for w in own) for word in words):
             found.append(person.pk)
-    return Person.objects.filter(pk__in=id_rows(found))
+    return found
 
 
 def person_search(actor: Actor, text: str) -> QuerySet[Person]:
@@ -212,30 +220,51 @@ def person_search(actor: Actor, text: str) -> QuerySet[Person]:
     return name_search(text, among=functools.partial(identity_persons_among, actor))
 
 
+def person_search_ids(actor: Actor, text: str) -> list[int]:
+    """person_search's persons as their ids."""
+    found = _found_by_name(text, functools.partial(identity_persons_among, actor))
+    assert isinstance(found, list)
+    return found
+
+
 def person_find(actor: Actor, text: str) -> QuerySet[Person]:
     """What the person search box finds: the pseudonym code (P-XXXXXXXX) among the persons the user may see;
     and, for roles that see identities, a document number (DNI, passport…) and names or aliases among the
     persons whose identity they may see. The text always travels in a POST body, never in a URL."""
+    return Person.objects.filter(pk__in=id_rows(person_find_ids(actor, text)))
+
+
+CODE_LENGTH = 12  # Person.code's max_length ("P-" and eight characters fit with room)
+
+
+def person_find_ids(actor: Actor, text: str) -> list[int]:
+    """person_find's persons as their ids, ascending: what a page of results is cut from without asking the
+    database again for the count and the order of the same list."""
     from .access import can_see_identity, identity_persons, visible_persons
 
     text = (text or "").strip()
     if not text or "\x00" in text:
-        return Person.objects.none()
+        return []
     # codes are stored in capitals: an equality the unique index answers (iexact compared UPPER(code) of every
     # person the user may see — 0.8 s at a million)
     by_code = Q(code=text.upper())
+    # a code has no space and at most twelve characters (Person.code): other text is not looked up as one (the
+    # statement plans the whole visibility rule, ~10 ms at the design scale, to find nothing)
+    maybe_code = len(text) <= CODE_LENGTH and not any(ch.isspace() for ch in text)
     if not can_see_identity(actor):
-        return visible_persons(actor).filter(by_code)
+        if not maybe_code:
+            return []
+        return list(visible_persons(actor).filter(by_code).order_by("pk").values_list("pk", flat=True))
     # each source asked on its own, from its index, and only its matches checked for visibility: one query with
     # "visible AND (code OR document OR name)" tested the visibility of every person of the registry
-    found = set(visible_persons(actor).filter(by_code).values_list("pk", flat=True))
+    found = set(visible_persons(actor).filter(by_code).values_list("pk", flat=True)) if maybe_code else set()
     number = "".join(ch for ch in text if ch.isalnum())
     if number and any(ch.isdigit() for ch in number):
         indexes = [document_index(kind, number) for kind in IdentityDocument.Kind.values]
         holders = IdentityDocument.objects.filter(number_index__in=indexes).values("person_id")
         found.update(identity_persons(actor).filter(pk__in=holders).values_list("pk", flat=True))
-    found.update(person_search(actor, text).values_list("pk", flat=True))
-    return Person.objects.filter(pk__in=id_rows(found))
+    found.update(person_search_ids(actor, text))
+    return sorted(found)
 
 
 # up to this many matches are sorted by name as a whole; beyond, pages in registration order, each sorted
@@ -259,3 +288,19 @@ def sorted_by_name(queryset: QuerySet[Person]) -> list[Person] | QuerySet[Person
 
 def page_by_name(persons) -> list[Person]:
     return sorted(persons, key=name_key)
+
+
+def name_sorted_page(ids: list[int], number, *, per_page: int) -> Page:
+    """A page of found persons (their ids, ascending) in sorted_by_name's order: up to SORT_ALL_UP_TO sorted by
+    name as a whole, more in registration order with each page sorted by name. The persons are read once, with
+    the documents of the page's own; the count is the list's length."""
+    page: Page
+    if len(ids) <= SORT_ALL_UP_TO:
+        page = Paginator(sorted(Person.objects.filter(pk__in=id_rows(ids)), key=name_key), per_page).get_page(number)
+        persons = list(page.object_list)
+    else:
+        page = Paginator(ids, per_page).get_page(number)
+        persons = page_by_name(Person.objects.filter(pk__in=id_rows([int(pk) for pk in page.object_list])))
+    prefetch_related_objects(persons, "documents")
+    page.object_list = persons
+    return page

@@ -5,7 +5,6 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -32,7 +31,7 @@ from .forms import (
     person_label,
     person_options,
 )
-from .selectors import find_matches, page_by_name, person_find, sorted_by_name
+from .selectors import find_matches, name_sorted_page, person_find_ids
 
 PAGE_SIZE = 25
 
@@ -46,9 +45,8 @@ def person_list(request):
     page_obj = None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
         # code for everyone; document number and names only for roles that see identities
-        persons = person_find(user, form.cleaned_data["q"]).prefetch_related("documents")
-        page_obj = Paginator(sorted_by_name(persons), PAGE_SIZE).get_page(request.POST.get("page"))
-        page_obj.object_list = page_by_name(page_obj.object_list)
+        found = person_find_ids(user, form.cleaned_data["q"])
+        page_obj = name_sorted_page(found, request.POST.get("page"), per_page=PAGE_SIZE)
     with transaction.atomic():  # the names listed are on record with the page that lists them
         if identity and page_obj is not None:
             log_persons_shown(user, page_obj.object_list, detail=_("búsqueda de personas"))

@@ -249,6 +249,32 @@ def test_the_search_is_posted_and_finds_names_ignoring_accents(client, prosecuto
     assert response.context["page_obj"].paginator.count == 1
 
 
+@pytest.mark.parametrize("sort_all_up_to", [300, 4])
+def test_search_results_come_by_surname_and_name_a_page_at_a_time(client, prosecutor, monkeypatch, sort_all_up_to):
+    from sistra.people import selectors, views
+
+    monkeypatch.setattr(selectors, "SORT_ALL_UP_TO", sort_all_up_to)
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    surnames = ["Quispe Zúñiga", "Quispe Apaza", "Quispe Mamani", "Quispe Ccori", "Quispe Bravo"]
+    registered = [make_person(actor=prosecutor, first_names="Rosa", last_name_paternal=paternal,
+                              last_name_maternal=maternal,
+                              documents=[DocumentInput(kind="dni", number=f"4712003{n}")])
+                  for n, (paternal, maternal) in enumerate(s.split() for s in surnames)]
+    client.force_login(prosecutor)
+
+    pages = [client.post(reverse("people:list"), {"q": "rosa quispe", "page": n}).context["page_obj"]
+             for n in (1, 2)]
+    shown = [[p.last_name_maternal for p in page.object_list] for page in pages]
+    assert all(page.paginator.count == 5 and page.paginator.num_pages == 2 for page in pages)
+    if sort_all_up_to >= 5:  # few: sorted by name as a whole
+        assert shown == [["Apaza", "Bravo", "Ccori"], ["Mamani", "Zúñiga"]]
+    else:  # many: registration order, each page sorted by name
+        assert shown == [["Apaza", "Mamani", "Zúñiga"], ["Bravo", "Ccori"]]
+    # each page's documents were read with it
+    assert all(p.documents.all()[0].number for page in pages for p in page.object_list)
+    assert {p.pk for page in pages for p in page.object_list} == {p.pk for p in registered}
+
+
 def test_an_analyst_can_only_search_by_code(client, analyst):
     person = make_person(actor=analyst)  # a person of the analyst's own agency, so visible to them
     client.force_login(analyst)
