@@ -114,18 +114,20 @@ def persons_in_visible_cases(actor: Actor) -> Q:
 
     agency = actor.agency_id
 
-    def of_case(*, write: bool = False) -> Q:
-        # the case's visibility tested on the party's own case (a join from the person's few rows), not "case in
-        # every visible case": that list is probed per person and made a search by name scan (issue #16)
-        shared = Exists(active_shares(agency, write=write).filter(case=OuterRef("case_id")))
-        return Q(case__owner_agency_id=agency) | Q(case__fiscalia_id=agency) | Q(shared)
+    def shared(*, write: bool = False) -> Q:
+        return Q(Exists(active_shares(agency, write=write).filter(case=OuterRef("case_id"))))
 
-    # a minor victim reaches another agency only through a read-write share (see can_see_case_identity)
+    # the case's visibility tested on the party's own case (a join from the person's few rows), not "case in
+    # every visible case": that list is probed per person and made a search by name scan (issue #16)
+    own = Q(case__owner_agency_id=agency) | Q(case__fiscalia_id=agency)
+    # a minor victim reaches another agency only through a read-write share (see can_see_case_identity). One
+    # EXISTS for both kinds of victim: as two, each person's victim rows were looked up twice (a name search
+    # tests thousands of persons)
+    victim = own | (Q(is_minor=False) & shared()) | shared(write=True)
     return (
-        Q(Exists(CaseVictim.objects.filter(of_case(), person=OuterRef("pk"), is_minor=False)))
-        | Q(Exists(CaseVictim.objects.filter(of_case(write=True), person=OuterRef("pk"), is_minor=True)))
-        | Q(Exists(CaseDefendant.objects.filter(of_case(), person=OuterRef("pk"))))
-        | Q(Exists(CaseParty.objects.filter(of_case(), person=OuterRef("pk"))))
+        Q(Exists(CaseVictim.objects.filter(victim, person=OuterRef("pk"))))
+        | Q(Exists(CaseDefendant.objects.filter(own | shared(), person=OuterRef("pk"))))
+        | Q(Exists(CaseParty.objects.filter(own | shared(), person=OuterRef("pk"))))
     )
 
 
