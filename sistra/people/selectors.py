@@ -126,8 +126,10 @@ def find_matches(
         for person in aliased.prefetch_related("documents")[:limit]:
             match = found.setdefault(person.pk, Match(person=person, score=50))
             match.reasons.append(_("alias coincidente"))
-    matches = sorted(found.values(), key=lambda m: (-m.score, m.person.pk))
-    return matches[:limit]
+    matches = sorted(found.values(), key=lambda m: (-m.score, m.person.pk))[:limit]
+    # the documents of those shown (the matcher read only the candidates' DNIs)
+    prefetch_related_objects([m.person for m in matches], "documents")
+    return matches
 
 
 def document_owner(kind: str, number: str) -> Person | None:

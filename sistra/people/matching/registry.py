@@ -33,6 +33,19 @@ def person_features(person, *, dni: str | None = None) -> Features:
     )
 
 
+def _dni_numbers(ids: list[int]) -> dict[int, str]:
+    """Each person's DNI (the first by id, as person_features takes it from the prefetched documents), read as
+    two columns: the candidates' documents as model instances, and a queryset over them per person, were a
+    tenth of a duplicate check at the design scale."""
+    from sistra.people.models import IdentityDocument
+
+    found: dict[int, str] = {}
+    rows = IdentityDocument.objects.filter(person_id__in=id_rows(ids), kind="dni").order_by("person_id", "pk")
+    for person_id, number in rows.values_list("person_id", "number"):
+        found.setdefault(person_id, number)
+    return found
+
+
 def stored_keys(f: Features) -> set[str]:
     """The blocking keys as the registry stores them: keyed (sistra.core.crypto.blind), so that a phonetic
     code of a name or a DNI cannot be read back from the table."""
@@ -93,15 +106,17 @@ def registry_matches(
         .values_list("person_id", flat=True)[:RANK_WINDOW]
     )
     order = list(ranked)
-    visible = set(persons.filter(pk__in=ranked).values_list("pk", flat=True))
+    # the ranked ids named as one parameter (as a subquery the ranking ran a second time inside this statement)
+    visible = set(persons.filter(pk__in=id_rows(order)).values_list("pk", flat=True))
     ids = [pk for pk in order if pk in visible][:MAX_CANDIDATES]
     if exclude_pk is not None:
         ids = [i for i in ids if i != exclude_pk]
     # the ids as one parameter: Django prepares each of 300 placeholders one by one (~3 ms)
-    candidates = persons.model.objects.filter(pk__in=id_rows(ids)).prefetch_related("documents")
+    candidates = persons.model.objects.filter(pk__in=id_rows(ids))
+    dnis = _dni_numbers(ids)
     result = []
     for person in candidates:
-        probability, vector = model.score(target, person_features(person))
+        probability, vector = model.score(target, person_features(person, dni=dnis.get(person.pk, "")))
         band = model.band(probability)
         if band == NONE or (minimum_band == "strong" and band != "strong"):
             continue

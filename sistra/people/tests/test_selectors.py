@@ -220,3 +220,35 @@ def test_match_reasons_are_translated_once_per_language_and_follow_each_request(
         assert _reasons(vector) == english
     assert spanish == ["mismos nombres", "mismos apellidos"]
     assert english and english != spanish and "mismos nombres" not in english
+
+
+def test_the_duplicate_check_asks_the_same_statements_for_one_candidate_as_for_many(prosecutor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    numbers = ["41523678", "52634789", "63745891", "74856912", "85967123", "96178234"]
+
+    def rosa(number):
+        return make_person(actor=prosecutor, first_names="Rosa", last_name_paternal="Quispe",
+                           last_name_maternal="Mamani", documents=[dni(number)])
+
+    def check():
+        with CaptureQueriesContext(connection) as queries:
+            found = find_matches(actor=prosecutor, first_names="Rosa", last_name_paternal="Quispe",
+                                 last_name_maternal="Mamani")
+            # the documents of the matches shown come with them
+            shown = sorted(d.number for p in matched(found) for d in p.documents.all())
+        return shown, len(queries.captured_queries)
+
+    rosa(numbers[0])
+    shown, statements = check()
+    assert shown == numbers[:1]
+    for number in numbers[1:]:
+        rosa(number)
+    shown, statements_for_many = check()
+    assert shown == numbers and statements_for_many == statements
+    # each candidate is scored with her own DNI: a near miss of one (last two digits swapped) puts her first
+    best = find_matches(actor=prosecutor, first_names="Rosa", last_name_paternal="Quispe",
+                        last_name_maternal="Mamani", documents=[("dni", "74856921")])
+    assert [d.number for d in best[0].person.documents.all()] == ["74856912"]
+    assert best[0].score > best[1].score
