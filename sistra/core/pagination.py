@@ -18,12 +18,16 @@ PAGES_AHEAD = 40  # at 25 rows a page: up to 1,000 rows counted from the first p
 # rows skipped are read from the list's index alone, not each from the table with whatever it is joined to
 LATE_ROWS_FROM = 500
 
+# a page number past any list (a billion pages): asked for a larger one, the count's LIMIT overflowed the
+# database's integers (a server error where a page that does not exist is a 404, or the last page)
+MAX_PAGE = 10**9
+
 
 class BoundedPaginator(Paginator):
     def __init__(self, object_list, per_page, *, page=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         try:
-            wanted = max(1, int(page))
+            wanted = min(max(1, int(page)), MAX_PAGE)
         except (TypeError, ValueError):
             wanted = 1
         self.limit = (wanted + PAGES_AHEAD) * per_page
