@@ -134,6 +134,23 @@ def can(user, capabilities: str) -> bool:
 
 
 @register.filter
+def own_agency(user):
+    """The user's agency, for the page header: from the agencies each process keeps (sistra.core.choices, a
+    minute at most) when the user was read without it — `user.agency` was one query on every page."""
+    agency_id = getattr(user, "agency_id", None)
+    if not agency_id:
+        return None
+    if not user._state.fields_cache.get("agency"):
+        from sistra.accounts.models import Agency
+        from sistra.core.choices import named_rows
+
+        for agency in named_rows("agencies", Agency.objects.all):
+            if agency.pk == agency_id:
+                return agency
+    return user.agency  # read with the user, or an agency this process has not seen yet
+
+
+@register.filter
 def in_language(stored: str) -> str:
     """A stored Spanish message (a history summary) in the reader's language (sistra/core/stored_text.py)."""
     from sistra.core.stored_text import display_text
