@@ -78,6 +78,43 @@ class Scored:
 RANK_WINDOW = 2000
 
 
+def ranked_holders(target: Features) -> list[int]:
+    """The holders of the target's blocking keys, those sharing the most keys first (up to RANK_WINDOW), read
+    from the (key, person) index alone: at a million persons a common name's keys are held by ~16,000 persons;
+    testing them all for visibility cost 0.47 s, ranking them 7 ms. Always one statement, whatever the registry
+    holds (none when the target has no key)."""
+    from ..models import PersonMatchKey
+
+    keys = stored_keys(target)
+    if not keys:
+        return []
+    ranked = (
+        PersonMatchKey.objects.filter(key__in=keys)
+        .values("person_id")
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "person_id")
+        .values_list("person_id", flat=True)[:RANK_WINDOW]
+    )
+    return list(ranked)
+
+
+def scored_persons(target: Features, persons: list[Person], *, model: Model | None = None,
+                   minimum_band: str = "possible") -> list[Scored]:
+    """These persons (already restricted to what the caller may look at) scored against the target; those at
+    or above the band, best first. Their DNIs are read in one statement."""
+    model = model or default_model()
+    dnis = _dni_numbers([person.pk for person in persons])
+    result = []
+    for person in persons:
+        probability, vector = model.score(target, person_features(person, dni=dnis.get(person.pk, "")))
+        band = model.band(probability)
+        if band == NONE or (minimum_band == "strong" and band != "strong"):
+            continue
+        result.append(Scored(person=person, probability=probability, band=band, vector=vector))
+    result.sort(key=lambda s: (-s.probability, s.person.pk))
+    return result
+
+
 def registry_matches(
     target: Features,
     persons: QuerySet,
@@ -87,39 +124,15 @@ def registry_matches(
     minimum_band: str = "possible",
 ) -> list[Scored]:
     """Persons of `persons` (already restricted to what the caller may look at) sharing a blocking key with the
-    target, scored; those at or above the band, best first."""
-    from ..models import PersonMatchKey
-
-    model = model or default_model()
-    keys = stored_keys(target)
-    if not keys:
+    target, scored; those at or above the band, best first. Only the best ranked key holders are tested for
+    visibility: always the same statements, whatever the registry holds, so nothing the user may not see
+    changes what is asked."""
+    order = ranked_holders(target)
+    if not order:
         return []
-    # driven from the key index: the holders of the keys ranked by how many they share, read from the (key,
-    # person) index alone, and only the best ranked tested for visibility (at a million persons a common name's
-    # keys are held by ~16,000 persons: testing them all cost 0.47 s, ranking them 7 ms). Always the same two
-    # statements, whatever the registry holds: nothing the user may not see changes what is asked.
-    ranked = (
-        PersonMatchKey.objects.filter(key__in=keys)
-        .values("person_id")
-        .annotate(shared=Count("*"))
-        .order_by("-shared", "person_id")
-        .values_list("person_id", flat=True)[:RANK_WINDOW]
-    )
-    order = list(ranked)
     # the ranked ids named as one parameter (as a subquery the ranking ran a second time inside this statement)
     visible = set(persons.filter(pk__in=id_rows(order)).values_list("pk", flat=True))
-    ids = [pk for pk in order if pk in visible][:MAX_CANDIDATES]
-    if exclude_pk is not None:
-        ids = [i for i in ids if i != exclude_pk]
+    ids = [pk for pk in order if pk in visible and pk != exclude_pk][:MAX_CANDIDATES]
     # the ids as one parameter: Django prepares each of 300 placeholders one by one (~3 ms)
-    candidates = persons.model.objects.filter(pk__in=id_rows(ids))
-    dnis = _dni_numbers(ids)
-    result = []
-    for person in candidates:
-        probability, vector = model.score(target, person_features(person, dni=dnis.get(person.pk, "")))
-        band = model.band(probability)
-        if band == NONE or (minimum_band == "strong" and band != "strong"):
-            continue
-        result.append(Scored(person=person, probability=probability, band=band, vector=vector))
-    result.sort(key=lambda s: (-s.probability, s.person.pk))
-    return result
+    candidates = list(persons.model.objects.filter(pk__in=id_rows(ids)))
+    return scored_persons(target, candidates, model=model, minimum_band=minimum_band)

@@ -252,3 +252,23 @@ def test_the_duplicate_check_asks_the_same_statements_for_one_candidate_as_for_m
                         last_name_maternal="Mamani", documents=[("dni", "74856921")])
     assert [d.number for d in best[0].person.documents.all()] == ["74856912"]
     assert best[0].score > best[1].score
+
+
+def test_the_duplicate_check_tests_visibility_once_for_the_ranked_the_document_and_the_alias_holders(
+        prosecutor, outsider, jose):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    chola = make_person(actor=prosecutor, first_names="Juana", last_name_paternal="Ccori",
+                        aliases=["Pedro Rojas"])
+    # another agency's persons holding the same document and the same alias are never shown
+    make_person(actor=outsider, first_names="Teodoro", last_name_paternal="Vilca", documents=[dni("10117410")])
+    make_person(actor=outsider, first_names="Eva", last_name_paternal="Soto", aliases=["Pedro Rojas"])
+    make_person(actor=outsider, first_names="Pedro", last_name_paternal="Rojas")
+    with CaptureQueriesContext(connection) as queries:
+        matches = find_matches(actor=prosecutor, first_names="Pedro", last_name_paternal="Rojas",
+                               documents=[("dni", "10117410")])
+    assert [(m.person, m.band) for m in matches] == [(jose, "strong"), (chola, "possible")]
+    assert matches[0].reasons == ["mismo documento de identidad"] and matches[1].reasons == ["alias coincidente"]
+    # the agency's rule (its own persons, shares, cases…) is in one statement only
+    assert sum('"owner_agency_id" =' in q["sql"] for q in queries.captured_queries) == 1
