@@ -6,8 +6,9 @@ list, a text input and a text area (through the templates, a list page's filter 
 compares them over the project's forms); any other template, or a field with its own, goes to Django.
 """
 
+import html
+
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 SELECT = "django/forms/widgets/select.html"
@@ -22,6 +23,15 @@ INPUTS = frozenset(
     for kind in ("input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
                  "search", "tel", "color", "checkbox")
 )
+
+
+def conditional_escape(value) -> str:
+    """django.utils.html.conditional_escape without its lazy-argument wrapper (keep_lazy), which was a third of
+    the time of a drop-down list of 25 options (~70 calls a list): safe text as it is, anything else through
+    html.escape, as Django's escape does."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
