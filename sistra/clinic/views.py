@@ -46,6 +46,11 @@ def home(request):
     )
 
 
+# the consultations list: 25 a page, and only the columns it shows
+PAGE_SIZE = 25
+LIST_COLUMNS = ("uuid", "attended_on", "service", "reason", "diagnoses", "patient__person__code", "community__name")
+
+
 @require_GET
 def consultation_list(request):
     _team(request)
@@ -57,10 +62,6 @@ def consultation_list(request):
                      .select_related("patient__person", "community").only(*LIST_COLUMNS))
     page_obj = bounded_page(consultations, PAGE_SIZE, request.GET.get("page"))
     return render(request, "clinic/consultation_list.html", {"consultations": page_obj, "page_obj": page_obj})
-
-
-PAGE_SIZE = 25
-LIST_COLUMNS = ("uuid", "attended_on", "service", "reason", "diagnoses", "patient__person__code", "community__name")
 
 
 @require_GET

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from sistra.accounts.capabilities import Capability
 from sistra.audit.models import AccessLog
 from sistra.core.api import capability_required, code_field, region_of, require_capability
+from sistra.core.db import id_rows
 from sistra.core.models import Country, Term, Ubigeo
 
 from . import selectors, services
@@ -136,7 +137,10 @@ def person_queryset(user, qs):
     else:
         flag = Value(False, output_field=BooleanField())
     return qs.annotate(identity_visible=flag).select_related(
-        "nationality", "ubigeo_origin__parent__parent").prefetch_related("aliases", "documents__country", "languages")
+        "nationality", "ubigeo_origin__parent__parent").prefetch_related(*PERSON_PREFETCH)
+
+
+PERSON_PREFETCH = ("aliases", "documents__country", "languages")  # what the serializer reads of each person
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -306,18 +310,21 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         form = PersonSearchSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         user = request.user
-        found = selectors.person_find(user, form.validated_data["q"])
-        queryset = person_queryset(user, Person.objects.filter(pk__in=found.values("pk")))
+        # the ids found (tested for visibility once); the count and the page are cut from them
+        ids = selectors.person_find_ids(user, form.validated_data["q"])
         identity = can_see_identity(user)
-        ordered = selectors.sorted_by_name(queryset) if identity else queryset.order_by("code")
         size = self.paginator.page_size
-        count = len(ordered) if isinstance(ordered, list) else queryset.count()
+        count = len(ids)
         pages = max(1, -(-count // size))
         page = min(form.validated_data["page"], pages)
         with transaction.atomic():
-            persons = list(ordered[(page - 1) * size: page * size])
-            if identity:  # names are encrypted (ADR 0210): a page is sorted here
-                persons = selectors.page_by_name(persons)
+            if identity:  # names are encrypted (ADR 0210): sorted here, as on the search page
+                persons = list(selectors.name_sorted_page(
+                    ids, page, per_page=size, queryset=person_queryset(user, Person.objects.all()),
+                    prefetch=PERSON_PREFETCH).object_list)
+            else:
+                persons = list(person_queryset(user, Person.objects.filter(pk__in=id_rows(ids)))
+                               .order_by("code")[(page - 1) * size: page * size])
             data = self.get_serializer(persons, many=True).data
             log_identity_reads(user, persons)
         return Response({"count": count, "page": page, "pages": pages, "results": data})

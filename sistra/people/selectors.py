@@ -300,31 +300,25 @@ def name_key(person: Person) -> tuple:
             person.pk)
 
 
-def sorted_by_name(queryset: QuerySet[Person]) -> list[Person] | QuerySet[Person]:
-    """Search results by surname and name. The names are encrypted (ADR 0210), so the database cannot order
-    them: a result of up to SORT_ALL_UP_TO persons is sorted here; a larger one comes in registration order (its
-    pages are sorted by name one at a time with `page_by_name`)."""
-    ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:SORT_ALL_UP_TO + 1])
-    if len(ids) > SORT_ALL_UP_TO:
-        return queryset.order_by("pk")
-    return sorted(queryset.filter(pk__in=ids), key=name_key)
-
-
 def page_by_name(persons) -> list[Person]:
     return sorted(persons, key=name_key)
 
 
-def name_sorted_page(ids: list[int], number, *, per_page: int) -> Page:
-    """A page of found persons (their ids, ascending) in sorted_by_name's order: up to SORT_ALL_UP_TO sorted by
-    name as a whole, more in registration order with each page sorted by name. The persons are read once, with
-    the documents of the page's own; the count is the list's length."""
+def name_sorted_page(ids: list[int], number, *, per_page: int, queryset: QuerySet[Person] | None = None,
+                     prefetch: Sequence[str] = ("documents",)) -> Page:
+    """A page of found persons (their ids, ascending) by surname and name. The names are encrypted (ADR 0210),
+    so the database cannot order them: up to SORT_ALL_UP_TO are sorted here as a whole; more come in
+    registration order, each page sorted by name. The persons are read once from `queryset` (what the caller
+    reads of each, Person.objects by default), and only the page's own get `prefetch`; the count is the list's
+    length."""
+    base = Person.objects.all() if queryset is None else queryset.prefetch_related(None)
     page: Page
     if len(ids) <= SORT_ALL_UP_TO:
-        page = Paginator(sorted(Person.objects.filter(pk__in=id_rows(ids)), key=name_key), per_page).get_page(number)
+        page = Paginator(sorted(base.filter(pk__in=id_rows(ids)), key=name_key), per_page).get_page(number)
         persons = list(page.object_list)
     else:
         page = Paginator(ids, per_page).get_page(number)
-        persons = page_by_name(Person.objects.filter(pk__in=id_rows([int(pk) for pk in page.object_list])))
-    prefetch_related_objects(persons, "documents")
+        persons = page_by_name(base.filter(pk__in=id_rows([int(pk) for pk in page.object_list])))
+    prefetch_related_objects(persons, *prefetch)
     page.object_list = persons
     return page

@@ -369,3 +369,39 @@ def test_search_pages_are_asked_in_the_body_and_no_link_repeats_the_name(prosecu
     assert (first["count"], first["pages"], len(first["results"])) == (3, 2, 2)
     assert len(second["results"]) == 1
     assert "condori" not in str({k: v for k, v in first.items() if k != "results"}).lower()
+
+
+def test_search_results_come_by_surname_and_name_with_what_the_serializer_reads_of_the_page_alone(
+        prosecutor, monkeypatch):
+    from rest_framework.pagination import PageNumberPagination
+
+    from sistra.people import selectors
+
+    monkeypatch.setattr(PageNumberPagination, "page_size", 2)
+    client = api(prosecutor)
+
+    def search(page=1):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.post("/api/v1/persons/search/", {"q": "condori", "page": page}, format="json").json()
+        names = [(p["last_name_paternal"], p["first_names"], [d["number"] for d in p["documents"]], p["aliases"])
+                 for p in body["results"]]
+        return body["count"], names, len(queries.captured_queries)
+
+    for first_names, paternal, number in (("Rosa", "Quispe", "41000001"), ("Ana", "Apaza", "41000002"),
+                                          ("Eva", "Mamani", "41000003")):
+        make_person(actor=prosecutor, first_names=first_names, last_name_paternal=paternal,
+                    last_name_maternal="Condori", documents=[_dni(number)], aliases=[f"La {first_names}"])
+    search()  # the first request of a process reads the lists it keeps (sistra.core.choices) and the token's use
+    count, first, statements = search()
+    assert count == 3
+    assert first == [("Apaza", "Ana", ["41000002"], ["La Ana"]), ("Mamani", "Eva", ["41000003"], ["La Eva"])]
+    assert search(page=2)[1] == [("Quispe", "Rosa", ["41000001"], ["La Rosa"])]
+    for i in range(4):
+        make_person(actor=prosecutor, first_names=f"Zoila{i}", last_name_paternal="Zapata",
+                    last_name_maternal="Condori", documents=[_dni(f"4200000{i}")], aliases=[f"Zoi{i}"])
+    # more persons found, the same statements
+    assert search()[1:] == (first, statements)
+    # past SORT_ALL_UP_TO, in registration order with each page sorted by name
+    monkeypatch.setattr(selectors, "SORT_ALL_UP_TO", 3)
+    count, names, _statements = search()
+    assert count == 7 and [n[:2] for n in names] == [("Apaza", "Ana"), ("Quispe", "Rosa")]
