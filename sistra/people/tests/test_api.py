@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -399,8 +400,12 @@ def test_search_results_come_by_surname_and_name_with_what_the_serializer_reads_
     for i in range(4):
         make_person(actor=prosecutor, first_names=f"Zoila{i}", last_name_paternal="Zapata",
                     last_name_maternal="Condori", documents=[_dni(f"4200000{i}")], aliases=[f"Zoi{i}"])
-    # more persons found, the same statements
-    assert search()[1:] == (first, statements)
+    # more persons found, the same statements; the documents are read for the page's two persons alone
+    with CaptureQueriesContext(connection) as queries:
+        assert search()[1:] == (first, statements)
+    documents = [q["sql"] for q in queries.captured_queries if 'FROM "people_identitydocument"' in q["sql"]]
+    assert len(documents) == 1
+    assert len(re.search(r'"person_id" IN \(([^)]*)\)', documents[0]).group(1).split(",")) == 2
     # past SORT_ALL_UP_TO, in registration order with each page sorted by name
     monkeypatch.setattr(selectors, "SORT_ALL_UP_TO", 3)
     count, names, _statements = search()
