@@ -259,7 +259,14 @@ def post_json(url: str, data: dict) -> dict:
 
 
 def _sample(queryset, fields, k: int, rng: random.Random) -> list:
-    """Up to k rows of the user's visible records, drawn at random by the database."""
+    """Up to k rows of the user's visible records, drawn at random by the database: on PostgreSQL from a seed
+    taken from `rng`, so that two runs with the same --seed on the same database draw the same records (the
+    name searches' times depend on how many persons hold the names drawn)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setseed(%s)", [rng.uniform(-1, 1)])
     rows = list(queryset.order_by("?").values_list(*fields)[:k])
     rng.shuffle(rows)
     return rows
