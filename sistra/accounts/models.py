@@ -6,10 +6,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
+
 from .capabilities import Capability, Role, has_capability
 
 
-class Agency(models.Model):
+class Agency(ChoiceLabels, models.Model):
     """An organisation that owns records and shares them on purpose."""
 
     class Kind(models.TextChoices):
@@ -49,7 +51,7 @@ class Agency(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("institución")

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 from sistra.core.crypto import EncryptedCharField, EncryptedTextField
 from sistra.core.models import PublicModel, localized
 from sistra.core.text import random_code
@@ -24,7 +25,7 @@ def new_case_code() -> str:
     return random_code("A")
 
 
-class ServiceType(models.Model):
+class ServiceType(ChoiceLabels, models.Model):
     """The catalogue of services a victim may receive (loaded by data migration)."""
 
     class SupportType(models.TextChoices):
@@ -474,7 +475,7 @@ class Referral(PublicModel):
         return self.is_open and self.due_on < today
 
 
-class ReferralAlert(models.Model):
+class ReferralAlert(ChoiceLabels, models.Model):
     """An alert on an agency's dashboard, raised by the background check of overdue referrals."""
 
     class Kind(models.TextChoices):

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 from sistra.core.crypto import SealedJSONField
 
 SECRET_KEYS = "sistra.audit.identity_keys.is_secret_key"
 
 
-class ChangeEvent(models.Model):
+class ChangeEvent(ChoiceLabels, models.Model):
     """One create, update or delete of a protected record: who, when, before and after. Written by the
     service that makes the change, in the same transaction (sistra.audit.services.record_change)."""
 
@@ -74,7 +75,7 @@ class ChangeEvent(models.Model):
         return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
-class AccessLog(models.Model):
+class AccessLog(ChoiceLabels, models.Model):
     """One read of a person's identity, or one export, written in the same transaction as the read."""
 
     class Purpose(models.TextChoices):

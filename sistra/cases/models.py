@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 from sistra.core.crypto import EncryptedCharField
 from sistra.core.models import DeadlineKind, PublicModel
 
@@ -123,7 +124,7 @@ class Case(PublicModel):
         return self.number
 
 
-class CaseShare(models.Model):
+class CaseShare(ChoiceLabels, models.Model):
     """The owning agency shares a case with another agency, on purpose, with a reason."""
 
     class Level(models.TextChoices):

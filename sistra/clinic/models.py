@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 from sistra.core.crypto import EncryptedJSONField
 from sistra.core.models import PublicModel
 
@@ -25,7 +26,7 @@ class Profession(models.TextChoices):
     PROMOTER = "promotor", _("Promotor(a) de salud")
 
 
-class ClinicMember(models.Model):
+class ClinicMember(ChoiceLabels, models.Model):
     """A user of a health agency who works on the clinic team, with the profession that decides what she sees."""
 
     user = models.OneToOneField(
@@ -417,7 +418,7 @@ class SyncPacket(models.Model):
         return str(self.packet_id)
 
 
-class SyncChange(models.Model):
+class SyncChange(ChoiceLabels, models.Model):
     """One change of a packet, by its idempotency key: the database's uniqueness makes it apply exactly once
     however often and in whatever order it arrives."""
 

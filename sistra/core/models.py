@@ -4,25 +4,13 @@ procedural stages. Loaded by data migrations from files in sistra/core/data (wit
 import uuid
 
 from django.db import models
-from django.utils.encoding import force_str
-from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-# each field's choice labels as text, per language: {(field, language): {stored value: label}}
-_choice_labels: dict[tuple, dict] = {}
+from .choice_labels import ChoiceLabels
 
 
-def choice_labels(field, language: str | None) -> dict:
-    """A field's choices as a dictionary of labels already translated into the language (the active one)."""
-    key = (field, language)
-    labels = _choice_labels.get(key)
-    if labels is None:
-        labels = _choice_labels[key] = {make_hashable(value): str(label) for value, label in field.flatchoices}
-    return labels
-
-
-class PublicModel(models.Model):
+class PublicModel(ChoiceLabels, models.Model):
     """A record with a random public identifier for URLs and the API (never the sequential id)."""
 
     uuid = models.UUIDField(_("identificador público"), default=uuid.uuid4, unique=True, editable=False)
@@ -31,14 +19,6 @@ class PublicModel(models.Model):
 
     class Meta:
         abstract = True
-
-    def _get_FIELD_display(self, field):
-        """What get_<field>_display() answers, as Django's does, from labels translated once per field and
-        language: Django's builds a dictionary of every choice on each call and translates every label (a
-        page of 25 hotline contacts showing four such fields made ~1,200 translations, a fifth of its time).
-        The choices of SISTRA's models are fixed lists (no callables), so the labels cannot go stale."""
-        value = getattr(self, field.attname)
-        return force_str(choice_labels(field, get_language()).get(make_hashable(value), value), strings_only=True)
 
 
 def localized(obj, field: str = "name") -> str:
@@ -50,7 +30,7 @@ def localized(obj, field: str = "name") -> str:
     return getattr(obj, f"{field}_es")
 
 
-class Ubigeo(models.Model):
+class Ubigeo(ChoiceLabels, models.Model):
     class Level(models.TextChoices):
         DEPARTAMENTO = "departamento", _("Departamento")
         PROVINCIA = "provincia", _("Provincia")
@@ -163,7 +143,7 @@ class PenalArticle(models.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
-class Term(models.Model):
+class Term(ChoiceLabels, models.Model):
     """A value of a controlled vocabulary (HTCDS v2 picklists extended with Peru's categories)."""
 
     class Vocabulary(models.TextChoices):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
+
 
 class FiscaliaHead(models.Model):
     """The prosecutor who heads a fiscalía (fiscal provincial coordinador): sees the deadlines of every case of
@@ -35,7 +37,7 @@ class FiscaliaHead(models.Model):
         return f"{self.agency} — {self.user}"
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         DEADLINE_DIGEST = "deadline_digest", _("Resumen diario de plazos")
 

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 
-class LinkageRun(models.Model):
+
+class LinkageRun(ChoiceLabels, models.Model):
     """One batch linkage over the whole registry. At most one is queued or running (`active`)."""
 
     class Status(models.TextChoices):
@@ -41,7 +43,7 @@ class LinkageRun(models.Model):
         return str(self.uuid)
 
 
-class LinkCandidate(models.Model):
+class LinkCandidate(ChoiceLabels, models.Model):
     """Two person records that may be the same human being, waiting for (or carrying) a steward's decision.
     The decision is kept: later runs that meet the same pair reuse it instead of asking again."""
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 from sistra.core.crypto import BlindIndexField, EncryptedCharField, EncryptedTextField, fill_indexes
 from sistra.core.models import PublicModel
 from sistra.core.text import random_code
@@ -114,7 +115,7 @@ class PersonAlias(models.Model):
         return self.alias
 
 
-class IdentityDocument(models.Model):
+class IdentityDocument(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         DNI = "dni", _("DNI")
         CE = "ce", _("Carné de extranjería")
@@ -147,7 +148,7 @@ class IdentityDocument(models.Model):
         return f"{self.get_kind_display()} {self.number}"
 
 
-class PersonShare(models.Model):
+class PersonShare(ChoiceLabels, models.Model):
     """An agency shares a person's record with another agency on purpose (by hand, or through a referral of
     the assistance part). A share without identity lets the receiver see only the pseudonym, age band, sex and
     region — what a referral carries when the victim did not consent to share identity with that agency."""

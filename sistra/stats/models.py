@@ -9,10 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sistra.core.choice_labels import ChoiceLabels
 from sistra.core.models import PublicModel
 
 
-class AggregateRun(models.Model):
+class AggregateRun(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("En curso")
         DONE = "done", _("Completada")
