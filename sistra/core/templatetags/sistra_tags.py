@@ -140,8 +140,9 @@ def own_agency(user):
     agency_id = getattr(user, "agency_id", None)
     if not agency_id:
         return None
-    if not user._state.fields_cache.get("agency"):
-        from sistra.accounts.models import Agency
+    from sistra.accounts.models import Agency, User
+
+    if not User._meta.get_field("agency").is_cached(user):  # read without the user (a lazy user proxies it)
         from sistra.core.choices import named_rows
 
         for agency in named_rows("agencies", Agency.objects.all):
